@@ -1,0 +1,22 @@
+import { benchAgents } from "./agents.js";
+import { benchParameters } from "./parameters.js";
+
+/** `npm run bench [-- parameters|agents ...]`: runs the named benchmarks (all by default) and records them in bench/RESULTS.md. */
+const all: Record<string, () => Promise<void>> = {
+  parameters: benchParameters,
+  agents: async () => {
+    await benchAgents({ record: true });
+  },
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = wanted.length ? wanted : Object.keys(all);
+for (const name of names) {
+  const fn = all[name];
+  if (!fn) {
+    process.stderr.write(`unknown benchmark ${name}; known: ${Object.keys(all).join(", ")}\n`);
+    process.exit(2);
+  }
+  await fn();
+}
+process.exit(0);

@@ -1,0 +1,91 @@
+import type { Command } from "commander";
+import { iam } from "../core.js";
+import { CliError, printJson, usageError } from "../errors.js";
+import { type CliStorage, withStorage } from "../storage.js";
+import { type IamFlags, type PrincipalRow, accountOf, iamCommand, isoDate, principalOf, run } from "./common.js";
+
+type Flags = IamFlags & { userName?: string; accessKeyId?: string; status?: string; credentialsProfile?: string };
+
+const metadata = (k: iam.AccessKeyRecord, userName: string) => ({
+  UserName: userName,
+  AccessKeyId: k.accessKeyId,
+  Status: k.status,
+  CreateDate: isoDate(k.createdAt),
+});
+
+/** The long-term key, checked against --user-name (and so the account) when given. */
+async function keyOf(s: CliStorage, o: Flags): Promise<{ key: iam.AccessKeyRecord; user?: PrincipalRow }> {
+  const id = String(o.accessKeyId);
+  const key = await iam.findAccessKey(s.db, id);
+  const user = o.userName ? await principalOf(s, o, "user", o.userName) : undefined;
+  if (!key || (user && key.principalArn !== user.arn)) {
+    throw new CliError(`NoSuchEntity: the access key ${id} cannot be found${user ? ` for user ${user.name}` : ""}`);
+  }
+  return { key, user };
+}
+
+export function registerAccessKeyCommands(parent: Command): void {
+  iamCommand(parent, "create-access-key", "create an access key for an IAM user (the secret is shown only now)")
+    .requiredOption("--user-name <name>", "the user's name")
+    .option("--credentials-profile <profile>", "print the key as a profile for ~/.aws/credentials instead of JSON")
+    .action(async (o: Flags) => {
+      const profile = o.credentialsProfile;
+      if (profile !== undefined && !/^[\w.@+-]{1,64}$/.test(profile)) throw usageError(`--credentials-profile '${profile}' is not a usable profile name`);
+      const { user, key } = await withStorage(o, async (s) => {
+        const user = await principalOf(s, o, "user", String(o.userName));
+        return { user, key: await iam.createAccessKey(s.db, await s.masterKey(), user.arn, Date.now()) };
+      });
+      if (profile !== undefined) {
+        process.stdout.write(
+          `# openssm user ${user.arn}\n[${profile}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
+        );
+        return;
+      }
+      printJson({
+        AccessKey: {
+          UserName: user.name,
+          AccessKeyId: key.accessKeyId,
+          Status: "Active",
+          SecretAccessKey: key.secretAccessKey,
+          CreateDate: isoDate(Date.now()),
+        },
+      });
+    });
+
+  iamCommand(parent, "list-access-keys", "list the access keys of a user (or of every user in the account)")
+    .option("--user-name <name>", "the user's name (default: every user of the account)")
+    .action(
+      run<Flags>(async (s, o) => {
+        const users = o.userName
+          ? [await principalOf(s, o, "user", o.userName)]
+          : (await iam.listPrincipals(s.db, await accountOf(s, o))).filter((p) => p.kind === "user");
+        const out = [];
+        for (const u of users) for (const k of await iam.listAccessKeys(s.db, u.arn)) if (!k.temporary) out.push(metadata(k, u.name));
+        return { AccessKeyMetadata: out };
+      }),
+    );
+
+  iamCommand(parent, "update-access-key", "activate or deactivate an access key (servers notice within OPENSSM_CREDENTIAL_CACHE_SECONDS)")
+    .requiredOption("--access-key-id <id>", "the key")
+    .requiredOption("--status <status>", "Active or Inactive")
+    .option("--user-name <name>", "the key's user (checked when given)")
+    .action(
+      run<Flags>(async (s, o) => {
+        if (o.status !== "Active" && o.status !== "Inactive") throw usageError(`--status must be Active or Inactive, got '${o.status}'`);
+        const { key } = await keyOf(s, o);
+        await iam.setAccessKeyStatus(s.db, key.accessKeyId, o.status);
+        return undefined;
+      }),
+    );
+
+  iamCommand(parent, "delete-access-key", "delete an access key")
+    .requiredOption("--access-key-id <id>", "the key")
+    .option("--user-name <name>", "the key's user (checked when given)")
+    .action(
+      run<Flags>(async (s, o) => {
+        const { key } = await keyOf(s, o);
+        await iam.deleteAccessKey(s.db, key.accessKeyId);
+        return undefined;
+      }),
+    );
+}

@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import { startServer } from "@openssm/server";
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command("server")
+    .description("start the openssm server")
+    .option("--host <host>", "address to listen on (OPENSSM_HOST, default 127.0.0.1)")
+    .option("--port <port>", "port (OPENSSM_PORT, default 4510; 0 picks a free one)")
+    .option("--data-dir <dir>", "data directory (OPENSSM_DATA_DIR, default ./.openssm)")
+    .option("--database-url <url>", "sqlite:<file> or postgres://... (OPENSSM_DATABASE_URL)")
+    .option("--log-level <level>", "pino log level (OPENSSM_LOG_LEVEL, default info)")
+    .option("--webhook <url...>", "deliver events to these URLs (OPENSSM_WEBHOOK_URLS, comma-separated)")
+    .option("--test-clock", "let tests move the server's clock (never in production)")
+    .option("--tls-port <port>", "TLS listener for agents' wss:// channels (OPENSSM_TLS_PORT, default 4511; 0 picks a free one; off)")
+    .option(
+      "--tls-hostname <names...>",
+      "host names/IPs of the built-in CA's certificate (OPENSSM_TLS_HOSTNAMES; default localhost, 127.0.0.1, ::1, this host)",
+    )
+    .option("--tls-cert <file>", "your own certificate (PEM chain) for the TLS listener (OPENSSM_TLS_CERT)")
+    .option("--tls-key <file>", "the key of --tls-cert (OPENSSM_TLS_KEY)")
+    .option("--agent-poll-seconds <n>", "how long ec2messages GetMessages holds an empty poll (OPENSSM_AGENT_POLL_SECONDS, default 12)")
+    .action(async (o) => {
+      const server = await startServer({
+        host: o.host,
+        port: o.port,
+        dataDir: o.dataDir,
+        databaseUrl: o.databaseUrl,
+        logLevel: o.logLevel,
+        webhookUrls: o.webhook,
+        testClock: o.testClock,
+        tlsPort: o.tlsPort,
+        tlsHostnames: o.tlsHostname,
+        tlsCertFile: o.tlsCert,
+        tlsKeyFile: o.tlsKey,
+        agentPollSeconds: o.agentPollSeconds,
+      });
+      const lines = [`openssm server listening on ${server.url} (${server.services.engine})`, `account: ${server.services.defaultAccountId}`];
+      if (server.tlsUrl) {
+        lines.push(`tls listening on ${server.tlsUrl} (amazon-ssm-agent: "Mgs": {"Endpoint": "${server.tlsUrl}"})`);
+        if (server.caCertFile) {
+          lines.push(`  CA certificate: ${server.caCertFile}`);
+          lines.push(`  nodes trust it with SSL_CERT_FILE=${server.caCertFile} (amazon-ssm-agent, openssm-agent) or in the OS store (update-ca-certificates)`);
+        }
+      }
+      if (server.credentialsFile) {
+        lines.push(`admin credentials: ${server.credentialsFile} (profile "openssm")`);
+        lines.push(`  export AWS_SHARED_CREDENTIALS_FILE=${server.credentialsFile}`);
+        lines.push(`  aws ssm describe-parameters --profile openssm --region us-east-1 --endpoint-url ${server.url}`);
+      }
+      process.stderr.write(`${lines.join("\n")}\n`);
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+    });
+}

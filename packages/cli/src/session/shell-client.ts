@@ -1,0 +1,121 @@
+import type { DecodedAgentMessage } from "@openssm/protocol";
+import { PayloadType } from "@openssm/protocol";
+import { apiError, type SessionApi } from "./api.js";
+import { ClientChannel } from "./client-channel.js";
+import { StdioForwarding } from "./stdio-forwarding.js";
+
+export interface ShellRequest {
+  target: string;
+  documentName?: string;
+  parameters?: Record<string, string[]>;
+  reason?: string;
+}
+
+/**
+ * `openssm session start`: a shell (or command) on the node in this terminal, as the
+ * session-manager-plugin gives one: raw keys to the node, its output here, the terminal size
+ * followed. Resolves with the exit code: the command's for NonInteractiveCommands, else 0.
+ */
+export async function runShell(api: SessionApi, req: ShellRequest): Promise<number> {
+  let started: Awaited<ReturnType<SessionApi["start"]>>;
+  try {
+    started = await api.start({ Target: req.target, DocumentName: req.documentName, Parameters: req.parameters, Reason: req.reason });
+  } catch (e) {
+    throw apiError("StartSession", e);
+  }
+  const sessionId = started.SessionId;
+  const stdin = process.stdin;
+  const stdout = process.stdout;
+  const tty = Boolean(stdin.isTTY);
+  let exitCode = 0;
+  let wired = false;
+  let stdio: StdioForwarding | undefined;
+  let finish!: (code: number) => void;
+  const done = new Promise<number>((r) => {
+    finish = r;
+  });
+
+  const restore = () => {
+    if (tty && stdin.isRaw) stdin.setRawMode(false);
+    stdin.pause();
+  };
+
+  const sendSize = () => {
+    if (!stdout.isTTY) return;
+    channel.stream.sendJson(PayloadType.Size, { cols: stdout.columns, rows: stdout.rows });
+  };
+
+  const wireTerminal = () => {
+    if (wired) return;
+    wired = true;
+    if (tty) stdin.setRawMode(true);
+    stdin.on("data", (d: Buffer) => {
+      // The plugin turns a lone newline into carriage return (Enter) for the remote terminal.
+      channel.stream.sendData(PayloadType.Output, d.length === 1 && d[0] === 10 ? Buffer.from([13]) : d);
+    });
+    stdin.resume();
+    sendSize();
+    stdout.on("resize", sendSize);
+  };
+
+  const channel = new ClientChannel({
+    sessionId,
+    streamUrl: started.StreamUrl,
+    tokenValue: started.TokenValue,
+    ca: api.ca,
+    resume: () => api.resume(sessionId),
+    onSessionType: (type, properties) => {
+      if (type === "Port") {
+        // AWS-StartSSHSession and other Port documents without LocalPortForwarding: bytes on stdin/stdout.
+        stdio = new StdioForwarding(channel, properties);
+        stdio.start();
+      } else wireTerminal();
+    },
+    onOutput: (msg: DecodedAgentMessage) => {
+      if (stdio) return stdio.output(msg);
+      switch (msg.payloadType) {
+        case PayloadType.Output:
+          stdout.write(msg.payload);
+          break;
+        case PayloadType.StdErr:
+          process.stderr.write(msg.payload);
+          break;
+        case PayloadType.ExitCode: {
+          const m = /EXIT_CODE:\s*(-?\d+)/.exec(msg.payload.toString("utf8"));
+          if (m) exitCode = Number(m[1]);
+          break;
+        }
+      }
+      return true;
+    },
+    onClosed: (output) => {
+      restore();
+      if (!stdio)
+        stdout.write(output ? `\r\n\r\nSessionId: ${sessionId} : ${output}\r\n\r\n` : `\r\n\r\nExiting session with sessionId: ${sessionId}.\r\n\r\n`);
+      finish(exitCode);
+    },
+    onLost: (reason) => {
+      restore();
+      process.stderr.write(`\nopenssm: the connection to session ${sessionId} was lost: ${reason}\n`);
+      finish(1);
+    },
+    onNotice: (text) => process.stderr.write(`${text}\n`),
+  });
+
+  stdout.write(`\nStarting session with SessionId: ${sessionId}\n`);
+  try {
+    await channel.open();
+  } catch (e) {
+    throw apiError("OpenDataChannel", e);
+  }
+  const onSignal = () => {
+    void api.terminate(sessionId).catch(() => {});
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  const code = await done;
+  process.off("SIGTERM", onSignal);
+  process.off("SIGHUP", onSignal);
+  await channel.close(500);
+  return code;
+}

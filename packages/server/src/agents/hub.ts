@@ -1,0 +1,129 @@
+import type { Services } from "../runtime.js";
+import { nodesWithDeliverable } from "./queue.js";
+
+/** A live MGS control channel held by this replica. */
+export interface ControlChannelHandle {
+  instanceId: string;
+  accountId: string;
+  region: string;
+  /** Hands the node every message that is deliverable now. */
+  pump(): void;
+  /** Sends a raw AgentMessage frame; false when the channel is closed. */
+  send(frame: Buffer): boolean;
+  close(reason: string): void;
+}
+
+/** How often a replica looks in storage for messages its channels and polls should get (other replicas' jobs, redeliveries). */
+const POLL_INTERVAL_MS = 200;
+
+/**
+ * This replica's share of delivery: the control channels it holds and the ec2messages polls it keeps
+ * open. New messages wake them at once on this replica; messages queued by other replicas (and
+ * redeliveries after a visibility timeout) are found by a look into storage every 200 ms.
+ */
+export class DeliveryHub {
+  private channels = new Map<string, ControlChannelHandle>();
+  private waiters = new Map<string, Set<() => void>>();
+  private timer?: NodeJS.Timeout;
+  private polling = false;
+  private stopped = false;
+
+  constructor(private services: Services) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.poll(), POLL_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const id of [...this.waiters.keys()]) this.wake(id);
+    for (const ch of [...this.channels.values()]) ch.close("server shutting down");
+    this.channels.clear();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Registers a channel; a previous channel of the same node (a reconnect) is closed. */
+  attach(handle: ControlChannelHandle): void {
+    const previous = this.channels.get(handle.instanceId);
+    this.channels.set(handle.instanceId, handle);
+    if (previous && previous !== handle) previous.close("replaced by a newer control channel");
+  }
+
+  detach(handle: ControlChannelHandle): void {
+    if (this.channels.get(handle.instanceId) === handle) this.channels.delete(handle.instanceId);
+  }
+
+  channel(instanceId: string): ControlChannelHandle | undefined {
+    return this.channels.get(instanceId);
+  }
+
+  /** Closes the node's channel and ends its polls (deregistration). */
+  disconnect(instanceId: string, reason: string): void {
+    const ch = this.channels.get(instanceId);
+    if (ch) {
+      this.channels.delete(instanceId);
+      ch.close(reason);
+    }
+    this.wake(instanceId);
+  }
+
+  /** Something is deliverable for the node: push it over its channel, wake its polls. */
+  notify(instanceId: string): void {
+    this.channels.get(instanceId)?.pump();
+    this.wake(instanceId);
+  }
+
+  /** Resolves when the node may have a message, after `ms` at the latest, or at shutdown. */
+  wait(instanceId: string, ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const set = this.waiters.get(instanceId) ?? new Set();
+      this.waiters.set(instanceId, set);
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(instanceId) === set) this.waiters.delete(instanceId);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      set.add(done);
+    });
+  }
+
+  private wake(instanceId: string): void {
+    const set = this.waiters.get(instanceId);
+    if (!set) return;
+    for (const done of [...set]) done();
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.stopped) return;
+    const ids = [...new Set([...this.channels.keys(), ...this.waiters.keys()])];
+    if (ids.length === 0) return;
+    this.polling = true;
+    try {
+      const due = await nodesWithDeliverable(this.services.db, ids, this.services.clock.now());
+      for (const id of due) this.notify(id);
+    } catch (err) {
+      if (!this.stopped) this.services.log.warn({ err }, "looking for deliverable agent messages failed");
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+const hubs = new WeakMap<Services, DeliveryHub>();
+
+export function deliveryHub(services: Services): DeliveryHub {
+  let hub = hubs.get(services);
+  if (!hub) {
+    hub = new DeliveryHub(services);
+    hubs.set(services, hub);
+  }
+  return hub;
+}

@@ -1,0 +1,77 @@
+import { onNodeDeregistered } from "../capabilities/nodes/index.js";
+import type { Capability, Services } from "../runtime.js";
+import { registerCreateControlChannel } from "./control-channel/create-route.js";
+import { registerControlChannelUpgrade } from "./control-channel/upgrade.js";
+import { ec2messagesOperations } from "./ec2messages.js";
+import { deliveryHub } from "./hub.js";
+import { enqueueMessage, getMessage, type MessageRow, type NewMessage, unacknowledgedDeliveries, withdrawMessage } from "./queue.js";
+import { agentMigrations } from "./tables.js";
+
+export type { AgentChannel, DeliveryEvent, DeliveryHandler, FailureEvent, ReplyEvent } from "./delivery-handlers.js";
+export { registerDeliveryHandler } from "./delivery-handlers.js";
+export type { ControlChannelHandle } from "./hub.js";
+export type { MessageRow, NewMessage } from "./queue.js";
+export { onControlMessage, type ControlMessageHandler } from "./control-channel/control-messages.js";
+export { addUpgradeRoute, rejectUpgrade } from "./upgrade-routes.js";
+
+const running = new Set<Services>();
+
+/**
+ * The agent protocols' delivery side: a per-node message queue in storage, ec2messages polling
+ * (GetMessages, AcknowledgeMessage, SendReply, FailMessage, DeleteMessage) and MGS control channels
+ * (CreateControlChannel, the signed WebSocket, agent_job / agent_job_ack / agent_job_reply).
+ */
+export const agentChannelsCapability: Capability = {
+  name: "agents",
+  migrations: agentMigrations,
+  operations: ec2messagesOperations,
+  http(app, deps) {
+    registerCreateControlChannel(app, deps);
+    registerControlChannelUpgrade(app, deps);
+  },
+  start(services) {
+    const hub = deliveryHub(services);
+    hub.start();
+    running.add(services);
+    onNodeDeregistered((_scope, instanceId) => hub.disconnect(instanceId, "the node was deregistered"));
+  },
+  stop() {
+    for (const services of running) deliveryHub(services).stop();
+    running.clear();
+  },
+};
+
+/**
+ * Queues a message for a node and hands it over at once when the node holds a control channel here
+ * or has a poll open here (other replicas find it within 200 ms). Idempotent by message id.
+ */
+export async function sendToNode(services: Services, message: NewMessage): Promise<boolean> {
+  const created = await enqueueMessage(services.db, message, services.clock.now());
+  deliveryHub(services).notify(message.instanceId);
+  return created;
+}
+
+/** Takes back a message the agent has not acknowledged; the row as it was, or undefined if it had moved on. */
+export function withdrawFromNode(services: Services, messageId: string): Promise<MessageRow | undefined> {
+  return withdrawMessage(services.db, messageId, services.clock.now());
+}
+
+/** The delivery state of a message. */
+export function deliveryOf(services: Services, messageId: string): Promise<MessageRow | undefined> {
+  return getMessage(services.db, messageId);
+}
+
+/** Messages handed out but not acknowledged in time: their delivery is being retried. */
+export function overdueDeliveries(services: Services, now: number): Promise<MessageRow[]> {
+  return unacknowledgedDeliveries(services.db, now);
+}
+
+/** Whether the node holds a control channel on this replica. */
+export function hasControlChannelHere(services: Services, instanceId: string): boolean {
+  return deliveryHub(services).channel(instanceId) !== undefined;
+}
+
+/** The node's control channel on this replica, to send other AgentMessages (sessions). */
+export function controlChannelOf(services: Services, instanceId: string) {
+  return deliveryHub(services).channel(instanceId);
+}

@@ -1,0 +1,188 @@
+import type { AnyDb } from "../storage/database.js";
+import { type AgentTables, agentDb } from "./tables.js";
+
+export type MessageRow = AgentTables["agent_messages"];
+
+export interface NewMessage {
+  messageId: string;
+  accountId: string;
+  region: string;
+  instanceId: string;
+  topic: string;
+  payload: string;
+  /** No delivery after this instant (epoch ms). */
+  expiresAt?: number;
+}
+
+/** Puts a message in the node's queue; a message id already queued is left as it is (idempotent). */
+export async function enqueueMessage(db: AnyDb, m: NewMessage, now: number): Promise<boolean> {
+  const r = await agentDb(db)
+    .insertInto("agent_messages")
+    .values({
+      message_id: m.messageId,
+      account_id: m.accountId,
+      region: m.region,
+      instance_id: m.instanceId,
+      topic: m.topic,
+      payload: m.payload,
+      created_at: now,
+      state: "queued",
+      visible_at: now,
+      expires_at: m.expiresAt ?? null,
+      deliveries: 0,
+      first_delivered_at: null,
+      last_delivered_at: null,
+      last_channel: null,
+      acknowledged_at: null,
+      finished_at: null,
+      failure: null,
+    })
+    .onConflict((oc) => oc.column("message_id").doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export function getMessage(db: AnyDb, messageId: string): Promise<MessageRow | undefined> {
+  return agentDb(db).selectFrom("agent_messages").selectAll().where("message_id", "=", messageId).executeTakeFirst();
+}
+
+/** Messages the node may be handed now: queued, visible, not expired; oldest first. */
+export function deliverableMessages(db: AnyDb, instanceId: string, now: number, limit: number): Promise<MessageRow[]> {
+  return agentDb(db)
+    .selectFrom("agent_messages")
+    .selectAll()
+    .where("instance_id", "=", instanceId)
+    .where("state", "=", "queued")
+    .where("visible_at", "<=", now)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .orderBy("created_at")
+    .orderBy("message_id")
+    .limit(limit)
+    .execute();
+}
+
+/** Of these nodes, the ones with a message to hand out now. */
+export async function nodesWithDeliverable(db: AnyDb, instanceIds: string[], now: number): Promise<string[]> {
+  if (instanceIds.length === 0) return [];
+  const rows = await agentDb(db)
+    .selectFrom("agent_messages")
+    .select("instance_id")
+    .distinct()
+    .where("instance_id", "in", instanceIds)
+    .where("state", "=", "queued")
+    .where("visible_at", "<=", now)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .execute();
+  return rows.map((r) => r.instance_id);
+}
+
+/**
+ * Takes a message for one delivery: hides it for the visibility timeout, after which it is handed out
+ * again unless acknowledged. Atomic across replicas: false when someone else took it first.
+ */
+export async function claimMessage(db: AnyDb, row: MessageRow, now: number, visibilityMs: number, channel: string): Promise<boolean> {
+  const r = await agentDb(db)
+    .updateTable("agent_messages")
+    .set({
+      visible_at: now + visibilityMs,
+      deliveries: row.deliveries + 1,
+      first_delivered_at: row.first_delivered_at ?? now,
+      last_delivered_at: now,
+      last_channel: channel,
+    })
+    .where("message_id", "=", row.message_id)
+    .where("state", "=", "queued")
+    .where("deliveries", "=", row.deliveries)
+    .where("visible_at", "<=", now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** The agent took the message (AcknowledgeMessage, agent_job_ack 200, or a first reply): no more redelivery. */
+export async function acknowledgeMessage(db: AnyDb, messageId: string, now: number): Promise<boolean> {
+  const r = await agentDb(db)
+    .updateTable("agent_messages")
+    .set({ state: "acknowledged", acknowledged_at: now })
+    .where("message_id", "=", messageId)
+    .where("state", "=", "queued")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** The agent reported a final result: the message is done. */
+export async function finishMessage(db: AnyDb, messageId: string, now: number): Promise<void> {
+  await agentDb(db)
+    .updateTable("agent_messages")
+    .set({ state: "done", finished_at: now })
+    .where("message_id", "=", messageId)
+    .where("state", "in", ["queued", "acknowledged"])
+    .execute();
+}
+
+/** The agent refused the message (FailMessage, an agent_job_ack error): it is not handed out again. */
+export async function failMessage(db: AnyDb, messageId: string, failure: string, now: number): Promise<boolean> {
+  const r = await agentDb(db)
+    .updateTable("agent_messages")
+    .set({ state: "failed", failure: failure.slice(0, 200), finished_at: now })
+    .where("message_id", "=", messageId)
+    .where("state", "in", ["queued", "acknowledged"])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** Hands the message out again after `delayMs` (the agent was busy). */
+export async function retryMessageLater(db: AnyDb, messageId: string, now: number, delayMs: number): Promise<void> {
+  await agentDb(db)
+    .updateTable("agent_messages")
+    .set({ visible_at: now + delayMs })
+    .where("message_id", "=", messageId)
+    .where("state", "=", "queued")
+    .execute();
+}
+
+/**
+ * Takes a message back before the agent acknowledged it (delivery timeout, cancel before delivery).
+ * Returns the row as it was when it was still queued, or undefined when it had moved on.
+ */
+export async function withdrawMessage(db: AnyDb, messageId: string, now: number): Promise<MessageRow | undefined> {
+  const before = await getMessage(db, messageId);
+  if (!before || before.state !== "queued") return undefined;
+  const r = await agentDb(db)
+    .updateTable("agent_messages")
+    .set({ state: "withdrawn", finished_at: now })
+    .where("message_id", "=", messageId)
+    .where("state", "=", "queued")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1 ? before : undefined;
+}
+
+/** Messages handed out but not acknowledged within their visibility timeout (the delivery will be retried). */
+export function unacknowledgedDeliveries(db: AnyDb, now: number, limit = 500): Promise<MessageRow[]> {
+  return agentDb(db)
+    .selectFrom("agent_messages")
+    .selectAll()
+    .where("state", "=", "queued")
+    .where("deliveries", ">", 0)
+    .where("visible_at", "<=", now)
+    .limit(limit)
+    .execute();
+}
+
+/** Whether this reply was taken before; records it when not. */
+export async function replySeen(db: AnyDb, messageId: string, replyId: string): Promise<boolean> {
+  const row = await agentDb(db)
+    .selectFrom("agent_replies")
+    .select("reply_id")
+    .where("message_id", "=", messageId)
+    .where("reply_id", "=", replyId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function recordReply(db: AnyDb, messageId: string, replyId: string, now: number): Promise<void> {
+  await agentDb(db)
+    .insertInto("agent_replies")
+    .values({ message_id: messageId, reply_id: replyId, received_at: now })
+    .onConflict((oc) => oc.columns(["message_id", "reply_id"]).doNothing())
+    .execute();
+}

@@ -1,0 +1,192 @@
+import type { CancelCommandPayload, PluginRuntimeStatus, SendReplyPayload } from "@openssm/protocol";
+import { parseJobMessageId, Topic } from "@openssm/protocol";
+import type { DeliveryHandler, ReplyEvent } from "../../agents/index.js";
+import type { Services } from "../../runtime.js";
+import { moveInvocation } from "./invocations.js";
+import { composeSummary, SUMMARY_LIMIT, truncateSummary } from "./output-pieces.js";
+import { readOutput, storeOutput } from "./output-store.js";
+import { advanceCommand, refreshCommandStatus } from "./rollout.js";
+import { invocationFromDocumentStatus, isTerminal, pluginFromAgentStatus } from "./statuses.js";
+import { getCommand, getInvocation } from "./store.js";
+import { commandDb } from "./tables.js";
+
+/** Grace after the execution timeout before the server gives up on an agent that stopped reporting. */
+export const EXECUTION_GRACE_MS = 60_000;
+
+function parseTime(value: string | undefined): number | null {
+  if (!value) return null;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : t;
+}
+
+/** The invocation a sendCommand message is about. */
+function invocationKey(messageId: string): { commandId: string; instanceId: string } | undefined {
+  return parseJobMessageId(messageId);
+}
+
+async function markStarted(services: Services, commandId: string, instanceId: string, now: number): Promise<void> {
+  const inv = await getInvocation(services.db, commandId, instanceId);
+  if (!inv || inv.terminal === 1 || inv.acknowledged_at !== null) return;
+  const cmd = await getCommand(services.db, commandId);
+  if (!cmd) return;
+  const set = {
+    acknowledged_at: now,
+    execution_deadline: now + cmd.execution_timeout_seconds * 1000 + EXECUTION_GRACE_MS,
+    delivered_at: inv.delivered_at ?? now,
+  };
+  const moved = await moveInvocation(services, commandId, instanceId, "InProgress", now, { from: ["Pending", "Delayed"], set });
+  if (!moved) {
+    await commandDb(services.db)
+      .updateTable("commands_invocations")
+      .set(set)
+      .where("command_id", "=", commandId)
+      .where("instance_id", "=", instanceId)
+      .where("acknowledged_at", "is", null)
+      .where("terminal", "=", 0)
+      .execute();
+  }
+}
+
+/** Stores one plugin's report: its output (always), its status (unless final already). */
+async function applyPlugin(services: Services, commandId: string, instanceId: string, name: string, rs: PluginRuntimeStatus, seq: number): Promise<void> {
+  const key = { commandId, instanceId, plugin: name };
+  if (typeof rs.standardOutput === "string") await storeOutput(services.db, key, "stdout", rs.standardOutput, numberOrUndefined(rs.standardOutputOffset));
+  if (typeof rs.standardError === "string") await storeOutput(services.db, key, "stderr", rs.standardError, numberOrUndefined(rs.standardErrorOffset));
+  const d = commandDb(services.db);
+  const existing = await d
+    .selectFrom("commands_plugins")
+    .selectAll()
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("name", "=", name)
+    .executeTakeFirst();
+  if (existing?.terminal === 1) return;
+  const p = pluginFromAgentStatus(String(rs.status ?? ""));
+  const summary =
+    typeof rs.output === "string" && rs.output
+      ? truncateSummary(rs.output)
+      : composeSummary(await readOutput(services.db, key, "stdout", SUMMARY_LIMIT), await readOutput(services.db, key, "stderr", SUMMARY_LIMIT));
+  const values = {
+    status: p.status,
+    status_details: p.details,
+    terminal: p.terminal ? 1 : 0,
+    response_code: p.terminal && Number.isInteger(rs.code) ? rs.code : -1,
+    response_start: parseTime(rs.startDateTime),
+    response_finish: p.terminal ? parseTime(rs.endDateTime) : null,
+    output: summary,
+  };
+  if (existing) {
+    await d
+      .updateTable("commands_plugins")
+      .set(values)
+      .where("command_id", "=", commandId)
+      .where("instance_id", "=", instanceId)
+      .where("name", "=", name)
+      .where("terminal", "=", 0)
+      .execute();
+  } else {
+    await d
+      .insertInto("commands_plugins")
+      .values({ command_id: commandId, instance_id: instanceId, name, seq, ...values })
+      .onConflict((oc) => oc.columns(["command_id", "instance_id", "name"]).doNothing())
+      .execute();
+  }
+}
+
+function numberOrUndefined(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** A reply about a sendCommand job: plugin results and output, then the invocation's status. */
+async function applyReply(services: Services, ev: ReplyEvent): Promise<void> {
+  const key = invocationKey(ev.message.message_id);
+  if (!key) return;
+  const inv = await getInvocation(services.db, key.commandId, key.instanceId);
+  if (!inv) return;
+  const payload: SendReplyPayload = ev.payload;
+  const plugins = Object.entries(payload.runtimeStatus ?? {});
+  for (const [i, [name, rs]] of plugins.entries()) {
+    if (rs && typeof rs === "object") await applyPlugin(services, key.commandId, key.instanceId, name, rs, 1000 + i);
+  }
+  if (inv.terminal === 1) return;
+  const now = ev.now;
+  const trace =
+    typeof payload.documentTraceOutput === "string" && payload.documentTraceOutput ? truncateSummary(payload.documentTraceOutput, SUMMARY_LIMIT) : undefined;
+  const details = invocationFromDocumentStatus(payload.documentStatus);
+  await markStarted(services, key.commandId, key.instanceId, now);
+  if (details === "InProgress") {
+    if (trace) await setTrace(services, key.commandId, key.instanceId, trace);
+    return;
+  }
+  if (await moveInvocation(services, key.commandId, key.instanceId, details, now, { set: trace ? { trace_output: trace } : {} })) {
+    // The reply is recorded; the command's rollout and counts follow without holding up the agent's ack,
+    // so replies arriving together share one rollout pass.
+    void advanceCommand(services, key.commandId);
+  }
+}
+
+async function setTrace(services: Services, commandId: string, instanceId: string, trace: string): Promise<void> {
+  await commandDb(services.db)
+    .updateTable("commands_invocations")
+    .set({ trace_output: trace })
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("terminal", "=", 0)
+    .execute();
+}
+
+/** A command still Pending becomes InProgress once something reached a node. */
+async function refreshIfPending(services: Services, commandId: string): Promise<void> {
+  const cmd = await getCommand(services.db, commandId);
+  if (cmd?.status === "Pending") await refreshCommandStatus(services, commandId);
+}
+
+/** Run Command's side of delivery: aws.ssm.sendCommand jobs. */
+export const sendCommandDelivery: DeliveryHandler = {
+  topic: Topic.SendCommand,
+  async delivered(services, ev) {
+    const key = invocationKey(ev.message.message_id);
+    if (!key) return;
+    const set = { delivered_at: ev.message.first_delivered_at ?? ev.now };
+    if (await moveInvocation(services, key.commandId, key.instanceId, "InProgress", ev.now, { from: ["Pending", "Delayed"], set })) {
+      await refreshIfPending(services, key.commandId);
+    }
+  },
+  async acknowledged(services, ev) {
+    const key = invocationKey(ev.message.message_id);
+    if (!key) return;
+    await markStarted(services, key.commandId, key.instanceId, ev.now);
+    await refreshIfPending(services, key.commandId);
+  },
+  reply: applyReply,
+  async failed(services, ev) {
+    const key = invocationKey(ev.message.message_id);
+    if (!key) return;
+    const moved = await moveInvocation(services, key.commandId, key.instanceId, "Failed", ev.now, { set: { trace_output: truncateSummary(ev.reason) } });
+    if (moved) await advanceCommand(services, key.commandId);
+  },
+};
+
+/** The invocation a cancel message is about. */
+function cancelledInvocation(payload: string): { commandId: string; instanceId: string } | undefined {
+  try {
+    const p = JSON.parse(payload) as CancelCommandPayload;
+    return typeof p.CancelMessageId === "string" ? parseJobMessageId(p.CancelMessageId) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * aws.ssm.cancelCommand messages: once the agent has handled the cancel, an invocation still open
+ * (the agent never had the job, or its own Cancelled reply is still on its way) is Canceled.
+ */
+export const cancelCommandDelivery: DeliveryHandler = {
+  topic: Topic.CancelCommand,
+  async reply(services, ev) {
+    if (!isTerminal(invocationFromDocumentStatus(ev.payload.documentStatus))) return;
+    const key = cancelledInvocation(ev.message.payload);
+    if (!key) return;
+    if (await moveInvocation(services, key.commandId, key.instanceId, "Canceled", ev.now)) await advanceCommand(services, key.commandId);
+  },
+};

@@ -1,0 +1,84 @@
+import type { Services } from "../../runtime.js";
+import { publishInvocationStatus } from "./events.js";
+import { type InvocationDetails, invocationStatus, isTerminal } from "./statuses.js";
+import { getCommand, getInvocation } from "./store.js";
+import { commandDb, type InvocationRow } from "./tables.js";
+
+export interface TransitionOptions {
+  /** Only from these StatusDetails (for example Pending/Delayed → InProgress). */
+  from?: string[];
+  /** Other columns to set with the status. */
+  set?: Partial<InvocationRow>;
+}
+
+/**
+ * Moves an invocation to a StatusDetails unless its status is final already (final statuses are
+ * sticky: a late InProgress after Success changes nothing). Compare-and-set, so concurrent replies
+ * and replicas agree; publishes the invocation status-change event when Status changed. Returns
+ * whether it moved.
+ */
+export async function moveInvocation(
+  services: Services,
+  commandId: string,
+  instanceId: string,
+  details: InvocationDetails,
+  now: number,
+  opts: TransitionOptions = {},
+): Promise<boolean> {
+  const d = commandDb(services.db);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const row = await getInvocation(services.db, commandId, instanceId);
+    if (!row || row.terminal === 1) return false;
+    if (opts.from && !opts.from.includes(row.status_details)) return false;
+    if (row.status_details === details) {
+      if (opts.set && Object.keys(opts.set).length) {
+        await d
+          .updateTable("commands_invocations")
+          .set(opts.set)
+          .where("command_id", "=", commandId)
+          .where("instance_id", "=", instanceId)
+          .where("terminal", "=", 0)
+          .execute();
+      }
+      return false;
+    }
+    const next = invocationStatus(details);
+    const terminal = isTerminal(details);
+    const r = await d
+      .updateTable("commands_invocations")
+      .set({
+        ...opts.set,
+        status: next.status,
+        status_details: details,
+        terminal: terminal ? 1 : 0,
+        finished_at: terminal ? now : null,
+        updated_at: now,
+      })
+      .where("command_id", "=", commandId)
+      .where("instance_id", "=", instanceId)
+      .where("terminal", "=", 0)
+      .where("status_details", "=", row.status_details)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) continue;
+    if (terminal) await closePlugins(services, commandId, instanceId, details);
+    if (next.status !== row.status) {
+      const cmd = await getCommand(services.db, commandId);
+      if (cmd) await publishInvocationStatus(services, cmd, instanceId, next.status, now);
+    }
+    return true;
+  }
+  return false;
+}
+
+/** Plugins the agent never reported when the invocation ends take its final status. */
+async function closePlugins(services: Services, commandId: string, instanceId: string, details: InvocationDetails): Promise<void> {
+  const pair = details === "Success" ? { status: "Success", details: "Skipped" } : invocationStatus(details);
+  const status = pair.status === "Cancelling" || pair.status === "Delayed" ? "Failed" : pair.status;
+  await commandDb(services.db)
+    .updateTable("commands_plugins")
+    .set({ status, status_details: pair.details, terminal: 1 })
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("terminal", "=", 0)
+    .execute();
+}

@@ -1,0 +1,160 @@
+import { jobMessageId, Topic } from "@openssm/protocol";
+import { sendToNode } from "../../agents/index.js";
+import type { Services } from "../../runtime.js";
+import { getNode } from "../nodes/index.js";
+import { publishCommandStatus } from "./events.js";
+import { moveInvocation } from "./invocations.js";
+import { concurrencyLimit, errorLimit, nextRolloutStep } from "./rate-control.js";
+import { commandStatus, countInvocations, isError, isTerminal } from "./statuses.js";
+import { getCommand, type InvocationState, listInvocationStates } from "./store.js";
+import { type CommandRow, commandDb } from "./tables.js";
+
+/** How long a pass waits for more requests to fold in. */
+const FOLD_MS = 10;
+
+/** The command advances running in this process, with whether another pass was asked for meanwhile. */
+const active = new Map<string, { again: boolean; done: Promise<void> }>();
+
+/**
+ * Moves a command forward: starts invocations as concurrency allows, stops the ones not started
+ * after a cancel (Canceled) or once errors passed MaxErrors (Terminated), then brings the command's
+ * status and counts up to date (publishing its status-change event).
+ *
+ * One pass at a time per command, so rate control does not overshoot. A pass starts a few
+ * milliseconds after it is asked for, and calls that arrive before or during it are folded into it
+ * or one more pass: a thousand replies arriving together cost tens of passes, not a thousand (each
+ * pass reads every invocation of the command). The returned promise resolves after a pass that
+ * started after the call.
+ */
+export function advanceCommand(services: Services, commandId: string): Promise<void> {
+  const running = active.get(commandId);
+  if (running) {
+    running.again = true;
+    return running.done;
+  }
+  const entry = { again: true, done: Promise.resolve() };
+  entry.done = (async () => {
+    try {
+      await new Promise((resolve) => setTimeout(resolve, FOLD_MS));
+      while (entry.again) {
+        entry.again = false;
+        await advance(services, commandId).catch((err) => services.log.error({ err, commandId }, "advancing a command failed"));
+      }
+    } finally {
+      active.delete(commandId);
+    }
+  })();
+  active.set(commandId, entry);
+  return entry.done;
+}
+
+async function advance(services: Services, commandId: string): Promise<void> {
+  const cmd = await getCommand(services.db, commandId);
+  if (!cmd || cmd.finished_at !== null) return;
+  const concurrency = concurrencyLimit(cmd.max_concurrency, cmd.target_count);
+  const maxErrors = errorLimit(cmd.max_errors, cmd.target_count);
+  for (let round = 0; round < 1000; round++) {
+    const invocations = await listInvocationStates(services.db, commandId);
+    const notStarted = invocations.filter((i) => i.dispatched === 0 && i.terminal === 0);
+    const step = nextRolloutStep(
+      {
+        notStarted: notStarted.length,
+        inFlight: invocations.filter((i) => i.dispatched === 1 && i.terminal === 0).length,
+        errors: invocations.filter((i) => isError(i.status_details)).length,
+        cancelRequested: cmd.cancel_requested === 1,
+      },
+      concurrency,
+      maxErrors,
+    );
+    const now = services.clock.now();
+    if ("stop" in step) {
+      for (const inv of notStarted) await moveInvocation(services, commandId, inv.instance_id, step.stop, now);
+      break;
+    }
+    if (step.start === 0) break;
+    let ended = 0;
+    for (const inv of notStarted.slice(0, step.start)) if (await dispatch(services, cmd, inv, now)) ended++;
+    // Invocations that ended at once (an unknown node) free their slot: go round again.
+    if (ended === 0) break;
+  }
+  await refreshCommandStatus(services, commandId);
+}
+
+/** Hands one invocation to delivery; true when it ended at once instead (the node is gone: Undeliverable). */
+async function dispatch(services: Services, cmd: CommandRow, inv: InvocationState, now: number): Promise<boolean> {
+  const d = commandDb(services.db);
+  const r = await d
+    .updateTable("commands_invocations")
+    .set({ dispatched: 1, dispatched_at: now, updated_at: now })
+    .where("command_id", "=", inv.command_id)
+    .where("instance_id", "=", inv.instance_id)
+    .where("dispatched", "=", 0)
+    .where("terminal", "=", 0)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  const scope = { accountId: cmd.account_id, region: cmd.region };
+  const node = await getNode(services.db, scope, inv.instance_id, now);
+  if (!node || node.deregistered) {
+    await moveInvocation(services, inv.command_id, inv.instance_id, "Undeliverable", now, {
+      set: { trace_output: `Managed node ${inv.instance_id} is not registered any more.` },
+    });
+    return true;
+  }
+  await sendToNode(services, {
+    messageId: jobMessageId(cmd.command_id, inv.instance_id),
+    accountId: cmd.account_id,
+    region: cmd.region,
+    instanceId: inv.instance_id,
+    topic: Topic.SendCommand,
+    payload: cmd.payload,
+    expiresAt: inv.delivery_deadline,
+  });
+  return false;
+}
+
+/** Recounts the command from its invocations; publishes the status-change event when Status changed. */
+export async function refreshCommandStatus(services: Services, commandId: string): Promise<void> {
+  const d = commandDb(services.db);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const cmd = await getCommand(services.db, commandId);
+    if (!cmd || cmd.finished_at !== null) return;
+    const invocations = await listInvocationStates(services.db, commandId);
+    const summaries = invocations.map((i) => ({ details: i.status_details, dispatched: i.dispatched === 1 }));
+    const next = commandStatus({
+      invocations: summaries,
+      cancelRequested: cmd.cancel_requested === 1,
+      maxErrors: errorLimit(cmd.max_errors, cmd.target_count),
+    });
+    const counts = countInvocations(summaries);
+    const final = invocations.every((i) => isTerminal(i.status_details));
+    const now = services.clock.now();
+    const r = await d
+      .updateTable("commands_commands")
+      .set({
+        status: next.status,
+        status_details: next.details,
+        target_count: counts.targetCount,
+        completed_count: counts.completedCount,
+        error_count: counts.errorCount,
+        delivery_timed_out_count: counts.deliveryTimedOutCount,
+        finished_at: final ? now : null,
+      })
+      .where("command_id", "=", commandId)
+      .where("status", "=", cmd.status)
+      .where("status_details", "=", cmd.status_details)
+      .where("completed_count", "=", cmd.completed_count)
+      .where("finished_at", "is", null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) continue;
+    if (next.status !== cmd.status) {
+      await publishCommandStatus(
+        services,
+        cmd,
+        next.status,
+        invocations.map((i) => i.instance_id),
+        now,
+      );
+    }
+    return;
+  }
+}

@@ -1,0 +1,73 @@
+import type { CreateDocumentRequest } from "@aws-sdk/client-ssm";
+import { ApiError } from "../../http/errors.js";
+import { isUniqueViolation } from "../../storage/database.js";
+import type { RequestContext } from "../../runtime.js";
+import { op } from "../../runtime.js";
+import { getTagList, putTags, tagProblem } from "../tags/index.js";
+import { loadVersion, ownDocument } from "./access.js";
+import { authorizeCreate } from "./authorize-create.js";
+import { documentDescription } from "./describe.js";
+import { MAX_DOCUMENTS_PER_ACCOUNT, MAX_TAGS } from "./limits.js";
+import { checkNewDocumentName } from "./names.js";
+import { prepareVersion } from "./prepare.js";
+import { countDocuments, docs } from "./store.js";
+import { TAG_TYPE } from "./tag-type.js";
+
+export const createDocument = op<CreateDocumentRequest, object>({
+  service: "ssm",
+  name: "CreateDocument",
+  // Authorized in handle, with the request's tags as condition keys.
+  resources: () => [],
+  async handle(ctx: RequestContext, input) {
+    const name = String(input.Name);
+    const tags = (input.Tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") }));
+    await authorizeCreate(ctx, ctx.arn("ssm", `document/${name}`), tags);
+    checkNewDocumentName(name);
+    const documentType = input.DocumentType ?? "Command";
+    const prepared = await prepareVersion(ctx, documentType, input);
+    const problem = tagProblem({}, tags, MAX_TAGS);
+    if (problem) throw new ApiError(problem.includes("reserved") ? "InvalidParameters" : "TooManyTagsError", problem);
+    const scope = { accountId: ctx.accountId, region: ctx.region };
+    const db = docs(ctx.services.db);
+    if ((await countDocuments(db, scope)) >= MAX_DOCUMENTS_PER_ACCOUNT) {
+      throw new ApiError(
+        "DocumentLimitExceeded",
+        `This account already has ${MAX_DOCUMENTS_PER_ACCOUNT} documents in ${ctx.region}, the most it may have. Delete documents you no longer use.`,
+      );
+    }
+    const now = ctx.now().getTime();
+    try {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("documents")
+          .values({
+            account_id: ctx.accountId,
+            region: ctx.region,
+            name,
+            document_type: documentType,
+            created_at: now,
+            version_counter: 1,
+            latest_version: 1,
+            default_version: 1,
+          })
+          .execute();
+        await trx
+          .insertInto("document_versions")
+          .values({ ...prepared, account_id: ctx.accountId, region: ctx.region, name, version: 1, created_at: now })
+          .execute();
+      });
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw new ApiError(
+          "DocumentAlreadyExists",
+          `A document named ${name} already exists in this account and region. Use UpdateDocument to add a version, or choose another name.`,
+        );
+      throw e;
+    }
+    if (tags.length) await putTags(ctx.services.db, scope, TAG_TYPE, name, tags);
+    const handle = await ownDocument(ctx, name);
+    if (!handle) throw new Error(`document ${name} vanished after it was created`);
+    const view = await loadVersion(ctx, handle, { version: "1" });
+    return { DocumentDescription: documentDescription(view, await getTagList(ctx.services.db, scope, TAG_TYPE, name)) };
+  },
+});

@@ -1,0 +1,74 @@
+import type { DescribeDocumentRequest, GetDocumentRequest, ListDocumentVersionsRequest } from "@aws-sdk/client-ssm";
+import { op } from "../../runtime.js";
+import { getTagList } from "../tags/index.js";
+import { loadVersion, viewOfBuiltin, viewOfRow } from "./access.js";
+import { convertContent, parseContent } from "./content.js";
+import { documentDescription, versionInfo } from "./describe.js";
+import { pageOf } from "./paging.js";
+import { handleFor, readResources } from "./resources.js";
+import { docs, listVersionRows } from "./store.js";
+import { TAG_TYPE } from "./tag-type.js";
+import type { DocumentFormat } from "./types.js";
+
+/** Attachments of a version as GetDocument lists them (Package documents: the manifest's files). */
+function attachmentsContent(raw: string, format: DocumentFormat, documentType: string, attachments?: { Key?: string; Values?: string[] }[]) {
+  if (documentType !== "Package") return undefined;
+  const files = (parseContent(raw, format).files ?? {}) as Record<string, { checksums?: { sha256?: string } }>;
+  const base = attachments?.find((a) => a.Key === "SourceUrl")?.Values?.[0]?.replace(/\/+$/, "");
+  return Object.entries(files).map(([Name, f]) => ({ Name, Hash: f.checksums?.sha256, HashType: "Sha256", Url: base ? `${base}/${Name}` : undefined }));
+}
+
+export const getDocument = op<GetDocumentRequest, object>({
+  service: "ssm",
+  name: "GetDocument",
+  resources: readResources,
+  async handle(ctx, input) {
+    const handle = await handleFor(ctx, input);
+    const view = await loadVersion(ctx, handle, { version: input.DocumentVersion, versionName: input.VersionName });
+    const wanted = input.DocumentFormat as DocumentFormat | undefined;
+    const parsed = view.format === "TEXT" || !wanted || wanted === view.format ? {} : parseContent(view.raw, view.format);
+    return {
+      Name: handle.name,
+      CreatedDate: new Date(view.createdAt),
+      DisplayName: view.displayName,
+      VersionName: view.versionName,
+      DocumentVersion: String(view.version),
+      Status: "Active",
+      Content: convertContent(view.raw, view.format, wanted, parsed, handle.name),
+      DocumentType: handle.documentType,
+      DocumentFormat: wanted ?? view.format,
+      Requires: view.requires,
+      AttachmentsContent: attachmentsContent(view.raw, view.format, handle.documentType, view.attachments),
+    };
+  },
+});
+
+export const describeDocument = op<DescribeDocumentRequest, object>({
+  service: "ssm",
+  name: "DescribeDocument",
+  resources: readResources,
+  async handle(ctx, input) {
+    const handle = await handleFor(ctx, input);
+    const view = await loadVersion(ctx, handle, { version: input.DocumentVersion, versionName: input.VersionName });
+    const tags = handle.kind === "own" ? await getTagList(ctx.services.db, handle.scope, TAG_TYPE, handle.name) : undefined;
+    return { Document: documentDescription(view, tags) };
+  },
+});
+
+export const listDocumentVersions = op<ListDocumentVersionsRequest, object>({
+  service: "ssm",
+  name: "ListDocumentVersions",
+  resources: readResources,
+  async handle(ctx, input) {
+    const handle = await handleFor(ctx, input);
+    let views = handle.builtin
+      ? [viewOfBuiltin(handle, handle.builtin)]
+      : (await listVersionRows(docs(ctx.services.db), handle.scope, handle.name)).map((r) => viewOfRow(handle, r));
+    if (handle.kind === "shared" && handle.sharedVersion !== "$ALL") {
+      const only = handle.sharedVersion === "$LATEST" ? handle.latestVersion : handle.defaultVersion;
+      views = views.filter((v) => v.version === only);
+    }
+    const page = pageOf(views, (v) => String(v.version).padStart(10, "0"), input, { query: { n: input.Name }, defaultSize: 50, descending: true });
+    return { DocumentVersions: page.items.map(versionInfo), NextToken: page.nextToken };
+  },
+});

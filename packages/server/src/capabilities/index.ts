@@ -1,0 +1,21 @@
+import { agentChannelsCapability } from "../agents/index.js";
+import type { Capability } from "../runtime.js";
+import { commandsCapability } from "./commands/index.js";
+import { documentsCapability } from "./documents/index.js";
+import { kmsCapability } from "./kms/index.js";
+import { nodesCapability } from "./nodes/index.js";
+import { parametersCapability } from "./parameters/index.js";
+import { sessionsCapability } from "./sessions/index.js";
+import { tagsCapability } from "./tags/index.js";
+
+/** Every capability the server runs. A capability adds itself here with one line. */
+export const capabilities: Capability[] = [
+  tagsCapability,
+  documentsCapability,
+  kmsCapability,
+  nodesCapability,
+  agentChannelsCapability,
+  commandsCapability,
+  parametersCapability,
+  sessionsCapability,
+];

@@ -1,0 +1,33 @@
+import type { AnyDb } from "../../storage/database.js";
+import type { Scope } from "./store.js";
+import { nodeDb } from "./tables.js";
+
+/**
+ * For State Manager: records a node's association summary, which DescribeInstanceInformation shows
+ * (AssociationStatus, LastAssociationExecutionDate, LastSuccessfulAssociationExecutionDate,
+ * AssociationOverview) and its AssociationStatus filter matches.
+ */
+export async function setNodeAssociationStatus(
+  db: AnyDb,
+  scope: Scope,
+  instanceId: string,
+  status: {
+    status: "Success" | "Pending" | "Failed";
+    executedAt?: number;
+    lastSuccessAt?: number;
+    overview?: { DetailedStatus?: string; InstanceAssociationStatusAggregatedCount?: Record<string, number> };
+  },
+): Promise<void> {
+  await nodeDb(db)
+    .updateTable("nodes_instances")
+    .set({
+      association_status: status.status,
+      ...(status.executedAt !== undefined ? { last_association_at: status.executedAt } : {}),
+      ...(status.lastSuccessAt !== undefined ? { last_successful_association_at: status.lastSuccessAt } : {}),
+      ...(status.overview !== undefined ? { association_overview: JSON.stringify(status.overview) } : {}),
+    })
+    .where("instance_id", "=", instanceId)
+    .where("account_id", "=", scope.accountId)
+    .where("region", "=", scope.region)
+    .execute();
+}

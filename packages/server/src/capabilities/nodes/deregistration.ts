@@ -1,0 +1,73 @@
+import type { DeregisterManagedInstanceRequest, UpdateManagedInstanceRoleRequest } from "@aws-sdk/client-ssm";
+import { ApiError } from "../../http/errors.js";
+import { op, type RequestContext } from "../../runtime.js";
+import { deleteAllTags, getTags } from "../tags/store.js";
+import { revokeNodeCredentials } from "./credentials.js";
+import { findInstance, forgetTouches, NODE_RESOURCE_TYPE, nodeArn, notifyDeregistered } from "./store.js";
+import { nodeDb } from "./tables.js";
+
+async function registeredNode(ctx: RequestContext, instanceId: string) {
+  const row = await findInstance(ctx.services.db, ctx, instanceId);
+  if (!row || row.deregistered_at !== null) {
+    throw new ApiError(
+      "InvalidInstanceId",
+      `Managed node ${instanceId} is not registered in ${ctx.region}; check the id (DescribeInstanceInformation lists them).`,
+    );
+  }
+  return row;
+}
+
+const nodeRef = (ctx: RequestContext, id: string) => ({ arn: nodeArn(ctx, id), tags: () => getTags(ctx.services.db, ctx, NODE_RESOURCE_TYPE, id) });
+
+/**
+ * The node is gone at once: its stored keys, policy and principal are deleted, this replica's cached
+ * keys dropped (other replicas' caches expire within the credential cache time), its RSA key refused,
+ * and deregistration listeners (the agent channels) told to close its connections.
+ */
+export const deregisterManagedInstance = op<DeregisterManagedInstanceRequest, object>({
+  service: "ssm",
+  name: "DeregisterManagedInstance",
+  resources: (ctx, input) => [nodeRef(ctx, String(input.InstanceId))],
+  async handle(ctx, input) {
+    const row = await registeredNode(ctx, String(input.InstanceId));
+    const now = ctx.now().getTime();
+    const done = await nodeDb(ctx.services.db)
+      .updateTable("nodes_instances")
+      .set({ deregistered_at: now, principal_arn: null })
+      .where("instance_id", "=", row.instance_id)
+      .where("deregistered_at", "is", null)
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) !== 1) throw new ApiError("InvalidInstanceId", `Managed node ${row.instance_id} was already deregistered.`);
+    await revokeNodeCredentials(ctx.services, row);
+    await deleteAllTags(ctx.services.db, ctx, NODE_RESOURCE_TYPE, row.instance_id);
+    forgetTouches(row.instance_id);
+    notifyDeregistered({ accountId: ctx.accountId, region: ctx.region }, row.instance_id, ctx.services.log);
+    await ctx.services.events.publish(
+      {
+        "detail-type": "SSM Managed Instance Registration",
+        account: ctx.accountId,
+        region: ctx.region,
+        resources: [nodeArn(ctx, row.instance_id)],
+        detail: { "instance-id": row.instance_id, state: "Deregistered" },
+      },
+      now,
+    );
+    return {};
+  },
+});
+
+/** Records the node's new IAM role; its credentials carry the new role from their next refresh on. */
+export const updateManagedInstanceRole = op<UpdateManagedInstanceRoleRequest, object>({
+  service: "ssm",
+  name: "UpdateManagedInstanceRole",
+  resources: (ctx, input) => [nodeRef(ctx, String(input.InstanceId))],
+  async handle(ctx, input) {
+    const row = await registeredNode(ctx, String(input.InstanceId));
+    const role = String(input.IamRole);
+    if (role.trim() === "") throw new ApiError("ValidationException", "IamRole is empty; name the IAM role the node assumes.");
+    await nodeDb(ctx.services.db).updateTable("nodes_instances").set({ iam_role: role }).where("instance_id", "=", row.instance_id).execute();
+    return {};
+  },
+});
+
+export const deregistrationOperations = [deregisterManagedInstance, updateManagedInstanceRole];

@@ -1,0 +1,62 @@
+import { ApiError } from "../../http/errors.js";
+import type { RequestContext, ResourceRef } from "../../runtime.js";
+import { getTags } from "../tags/index.js";
+import { type ParameterReference, parseReference } from "./names.js";
+import { getHead, getVersion, type HeadRow, labeledVersion, pdb, type VersionRow } from "./store.js";
+import { parameterArn } from "./values.js";
+
+/** The tag store's resource type for parameters. */
+export const PARAMETER_RESOURCE_TYPE = "Parameter";
+
+export const notFound = (name: string) => new ApiError("ParameterNotFound", `Parameter ${name} not found.`);
+
+export function reference(ctx: RequestContext, input: string): ParameterReference {
+  return parseReference(String(input ?? ""), ctx);
+}
+
+/** The resource a parameter reference names, for authorization (tags load only when a policy asks). */
+export function parameterResource(ctx: RequestContext, key: string): ResourceRef {
+  return { arn: parameterArn(ctx, key), tags: () => getTags(ctx.services.db, ctx, PARAMETER_RESOURCE_TYPE, key) };
+}
+
+export function resourceOf(ctx: RequestContext, input: string): ResourceRef {
+  return parameterResource(ctx, reference(ctx, input).key);
+}
+
+/** The latest state of a parameter, or ParameterNotFound. */
+export async function requireHead(ctx: RequestContext, ref: ParameterReference): Promise<HeadRow> {
+  if (ref.elsewhere) {
+    throw new ApiError(
+      "ParameterNotFound",
+      `Parameter ${ref.name} not found in account ${ctx.accountId}, region ${ctx.region}: openssm does not share parameters across accounts or regions; call the account and region that own it.`,
+    );
+  }
+  const head = await getHead(pdb(ctx.services.db), ctx, ref.key);
+  if (!head) throw notFound(ref.name);
+  return head;
+}
+
+export function versionNotFound(name: string, version: number | string): ApiError {
+  return new ApiError("ParameterVersionNotFound", `Systems Manager could not find version ${version} of ${name}. Verify the version and try again.`);
+}
+
+/** The version a reference selects (latest, `:version` or `:label`), or ParameterNotFound / ParameterVersionNotFound. */
+export async function resolveVersion(ctx: RequestContext, ref: ParameterReference): Promise<{ head: HeadRow; row: VersionRow }> {
+  const head = await requireHead(ctx, ref);
+  const d = pdb(ctx.services.db);
+  let version = Number(head.version);
+  if (ref.selector?.kind === "version") version = ref.selector.version;
+  if (ref.selector?.kind === "label") {
+    const v = await labeledVersion(d, ctx, ref.key, ref.selector.label);
+    if (v === undefined) {
+      throw new ApiError(
+        "ParameterVersionNotFound",
+        `Systems Manager could not find a version of ${head.name} labeled ${ref.selector.label}. Verify the label and try again.`,
+      );
+    }
+    version = v;
+  }
+  const row = await getVersion(d, ctx, ref.key, version);
+  if (!row) throw versionNotFound(head.name, version);
+  return { head, row };
+}

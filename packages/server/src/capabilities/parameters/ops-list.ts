@@ -1,0 +1,134 @@
+import type {
+  DescribeParametersRequest,
+  DescribeParametersResult,
+  GetParametersByPathRequest,
+  GetParametersByPathResult,
+  Parameter,
+  ParameterMetadata,
+} from "@aws-sdk/client-ssm";
+import { ApiError } from "../../http/errors.js";
+import { op, type RequestContext } from "../../runtime.js";
+import { decider, denied } from "./access.js";
+import { checkFilters, type Filter, fromLegacyFilters } from "./filters.js";
+import { listPage } from "./listing.js";
+import { parameterResource } from "./lookup.js";
+import { checkPath, isReservedPath, type Selector } from "./names.js";
+import { decodeToken, encodeToken, queryFingerprint } from "./paging.js";
+import { inlinePolicies } from "./policies.js";
+import { getVersion, type HeadRow, labelsByVersion, pdb, scanParameters } from "./store.js";
+import { parameterArn, toParameter } from "./values.js";
+
+const DEFAULT_PAGE = 10;
+
+/** Pushes a Type=Equals filter down into the query. */
+function typesOf(filters: Filter[]): string[] | undefined {
+  const f = filters.find((x) => x.key === "Type" && x.option === "Equals");
+  return f?.values;
+}
+
+export const getParametersByPath = op<GetParametersByPathRequest, GetParametersByPathResult>({
+  service: "ssm",
+  name: "GetParametersByPath",
+  // Authorization happens per parameter in handle (the caller sees what the path or the parameter allows).
+  resources: () => [],
+  async handle(ctx, input) {
+    const path = checkPath(String(input.Path));
+    const filters = checkFilters(input.ParameterFilters, "GetParametersByPath");
+    if (isReservedPath(path)) return { Parameters: [] }; // AWS's public parameters; openssm hosts none
+    const recursive = Boolean(input.Recursive);
+    const fingerprint = queryFingerprint(["by-path", path, recursive, filters]);
+    const after = decodeToken<string>(input.NextToken, fingerprint, "string");
+    const action = "ssm:GetParametersByPath";
+    const decide = decider(ctx, action);
+    const pathArn = ctx.arn("ssm", `parameter${path === "/" ? "/" : path}`);
+    const pathAllowed = (await decide({ arn: pathArn })) === "Allow";
+    const labelFilter = filters.find((f) => f.key === "Label");
+    const withDecryption = Boolean(input.WithDecryption);
+    const d = pdb(ctx.services.db);
+    const page = await listPage<{ version: number; selector?: Selector }, Parameter>(ctx, {
+      scan: { after, path, recursive, types: typesOf(filters) },
+      filters,
+      max: input.MaxResults ?? DEFAULT_PAGE,
+      async visible(row, tags) {
+        const decision = await decide({ ...parameterResource(ctx, row.name_key), tags });
+        return decision === "Allow" || (pathAllowed && decision !== "ExplicitDeny");
+      },
+      async pick(row) {
+        if (!labelFilter) return { version: Number(row.version) };
+        const labels = await labelsByVersion(d, ctx, row.name_key);
+        for (const [version, names] of labels) {
+          const label = names.find((n) => labelFilter.values.includes(n));
+          if (label) return { version, selector: { kind: "label", label, text: label } };
+        }
+        return undefined;
+      },
+      async emit(row, picked) {
+        const version = await getVersion(d, ctx, row.name_key, picked.version);
+        if (!version) throw new ApiError("TooManyUpdates", `${row.name} changed while it was being read; retry.`);
+        return toParameter(ctx, row, version, withDecryption, picked.selector);
+      },
+    });
+    if (!pathAllowed && !page.anyVisible && after === undefined) throw denied(ctx, action, pathArn);
+    return { Parameters: page.items, NextToken: page.nextAfter ? encodeToken(page.nextAfter, fingerprint) : undefined };
+  },
+});
+
+function metadata(ctx: RequestContext, row: HeadRow): ParameterMetadata {
+  return {
+    Name: row.name,
+    ARN: parameterArn(ctx, row.name_key),
+    Type: row.type as ParameterMetadata["Type"],
+    KeyId: row.key_id ?? undefined,
+    LastModifiedDate: new Date(Number(row.last_modified_date)),
+    LastModifiedUser: row.last_modified_user,
+    Description: row.description ?? undefined,
+    AllowedPattern: row.allowed_pattern ?? undefined,
+    Version: Number(row.version),
+    Tier: row.tier as ParameterMetadata["Tier"],
+    Policies: inlinePolicies(row.policies),
+    DataType: row.data_type,
+  };
+}
+
+export const describeParameters = op<DescribeParametersRequest, DescribeParametersResult>({
+  service: "ssm",
+  name: "DescribeParameters",
+  resources: () => [],
+  async handle(ctx, input) {
+    if (input.Filters?.length && input.ParameterFilters?.length) {
+      throw new ApiError("ValidationException", "You can use either Filters or ParameterFilters in a single request, not both.");
+    }
+    const filters = input.Filters?.length ? fromLegacyFilters(input.Filters) : checkFilters(input.ParameterFilters, "DescribeParameters");
+    const action = "ssm:DescribeParameters";
+    const decide = decider(ctx, action);
+    const accountArn = ctx.arn("ssm", "*");
+    const accountAllowed = (await decide({ arn: accountArn })) === "Allow";
+    if (input.Shared) {
+      // Parameters shared from other accounts (AWS RAM); openssm shares none.
+      if (!accountAllowed) throw denied(ctx, action, accountArn);
+      return { Parameters: [] };
+    }
+    const fingerprint = queryFingerprint(["describe", filters]);
+    const after = decodeToken<string>(input.NextToken, fingerprint, "string");
+    const paths = filters.find((f) => f.key === "Path");
+    const singlePath = paths?.values.length === 1 ? paths.values[0] : undefined;
+    const visible = async (row: HeadRow, tags?: () => Promise<Record<string, string>>) =>
+      (await decide({ ...parameterResource(ctx, row.name_key), ...(tags ? { tags } : {}) })) === "Allow";
+    const page = await listPage<true, ParameterMetadata>(ctx, {
+      scan: { after, path: singlePath, recursive: paths?.option === "Recursive", types: typesOf(filters) },
+      filters,
+      max: input.MaxResults ?? DEFAULT_PAGE,
+      visible,
+      pick: async () => true,
+      emit: async (row) => metadata(ctx, row),
+    });
+    if (!accountAllowed && !page.anyVisible && after === undefined && !(await anyVisible(ctx, visible))) throw denied(ctx, action, accountArn);
+    return { Parameters: page.items, NextToken: page.nextAfter ? encodeToken(page.nextAfter, fingerprint) : undefined };
+  },
+});
+
+/** Whether the caller may see any parameter at all (decides between an empty page and AccessDenied). */
+async function anyVisible(ctx: RequestContext, visible: (row: HeadRow) => Promise<boolean>): Promise<boolean> {
+  for await (const row of scanParameters(pdb(ctx.services.db), ctx, {})) if (await visible(row)) return true;
+  return false;
+}

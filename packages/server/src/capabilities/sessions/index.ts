@@ -1,0 +1,82 @@
+import type { Capability, Services } from "../../runtime.js";
+import type { ScheduledJob } from "../../scheduler/scheduler.js";
+import { onControlMessage } from "../../agents/index.js";
+import { onNodeDeregistered } from "../nodes/index.js";
+import { MessageType } from "@openssm/protocol";
+import { onAgentTaskComplete } from "./agent-events.js";
+import { registerDataChannel } from "./data-channel.js";
+import { describeOperations } from "./ops-describe.js";
+import { startOperations } from "./ops-start.js";
+import { purgeExpiredRecordings } from "./recording.js";
+import { sessionHub } from "./session-hub.js";
+import { expiredSessions } from "./store.js";
+import { rememberListener } from "./stream-url.js";
+import { ACTIVE_STATUSES, sessionDb, sessionMigrations } from "./tables.js";
+
+export { toAsciicast, transcript } from "./asciicast.js";
+export { readRecording, type RecordedEvent } from "./recording.js";
+export { findSessionById } from "./store.js";
+export { sessionMigrations, type SessionRow } from "./tables.js";
+
+/** Ends sessions past their idle timeout or maximum duration; deletes recordings past their retention. */
+function timeoutJob(services: Services): ScheduledJob {
+  return {
+    name: "sessions-timeouts",
+    async run(now) {
+      const hub = sessionHub(services);
+      for (const { row, why } of await expiredSessions(services.db, now)) {
+        await hub.end({ accountId: row.account_id, region: row.region }, row.session_id, why);
+      }
+      await purgeExpiredRecordings(services.db, now);
+    },
+  };
+}
+
+/** Ends the sessions of a node that was deregistered. */
+function endSessionsOfNode(services: Services, scope: { accountId: string; region: string }, instanceId: string): void {
+  void (async () => {
+    const rows = await sessionDb(services.db)
+      .selectFrom("sessions")
+      .select("session_id")
+      .where("account_id", "=", scope.accountId)
+      .where("region", "=", scope.region)
+      .where("target", "=", instanceId)
+      .where("status", "in", [...ACTIVE_STATUSES])
+      .execute();
+    for (const r of rows) await sessionHub(services).end(scope, r.session_id, "deregistered");
+  })().catch((err) => services.log.warn({ err, instanceId }, "could not end the sessions of a deregistered node"));
+}
+
+/** Servers this module runs in (normally one), with their deregistration subscriptions. */
+const running = new Map<Services, () => void>();
+
+/**
+ * Session Manager: StartSession / ResumeSession / TerminateSession / DescribeSessions /
+ * GetConnectionStatus, the data-channel relay between client and agent, idle and maximum-duration
+ * enforcement, and encrypted recordings of every session.
+ */
+export const sessionsCapability: Capability = {
+  name: "sessions",
+  migrations: sessionMigrations,
+  operations: [...startOperations, ...describeOperations],
+  start(services) {
+    services.scheduler.register(timeoutJob(services));
+    sessionHub(services).start();
+    onControlMessage(services, MessageType.AgentTaskComplete, (s, channel, msg) => onAgentTaskComplete(s, channel.instanceId, msg));
+    running.set(
+      services,
+      onNodeDeregistered((scope, id) => endSessionsOfNode(services, scope, id)),
+    );
+  },
+  http(app, deps) {
+    rememberListener(app, deps.services);
+    registerDataChannel(app, deps);
+  },
+  async stop() {
+    for (const [services, unsubscribe] of running) {
+      unsubscribe();
+      await sessionHub(services).stop();
+    }
+    running.clear();
+  },
+};

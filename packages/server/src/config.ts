@@ -1,0 +1,79 @@
+import { homedir, hostname } from "node:os";
+import { join, resolve } from "node:path";
+
+/** Server configuration: flags, then environment (OPENSSM_*), then defaults that work on a fresh machine. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<path>` (default, in the data dir) or `postgres://...` */
+  databaseUrl: string;
+  masterKey?: string;
+  adminAccessKeyId?: string;
+  adminSecretAccessKey?: string;
+  /** Lets tests move time through POST /_openssm/clock. Never enable in production. */
+  testClock: boolean;
+  webhookUrls: string[];
+  logLevel: string;
+  /** Scheduler tick period in milliseconds. */
+  schedulerIntervalMs: number;
+  /** Seconds an authenticated access key stays cached in memory. */
+  credentialCacheSeconds: number;
+  /** Port of the TLS listener (agents' MGS channels need wss://); 0 picks a free one, null: no TLS listener. */
+  tlsPort: number | null;
+  /** Host names and IP addresses the built-in CA's server certificate names. */
+  tlsHostnames: string[];
+  /** The operator's own certificate (PEM, may hold the chain) and key, instead of the built-in CA. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** How long ec2messages GetMessages holds a poll open before answering an empty list. */
+  agentPollSeconds: number;
+}
+
+export type ConfigFlags = Partial<Record<keyof ServerConfig, string | number | boolean | string[] | undefined>>;
+
+export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const str = (flag: unknown, name: string): string | undefined => (flag !== undefined && flag !== null && flag !== "" ? String(flag) : env[name] || undefined);
+  const dataDir = resolve(str(flags.dataDir, "OPENSSM_DATA_DIR") ?? join(process.cwd(), ".openssm"));
+  const webhooks = flags.webhookUrls ?? env.OPENSSM_WEBHOOK_URLS?.split(",").filter(Boolean) ?? [];
+  return {
+    host: str(flags.host, "OPENSSM_HOST") ?? "127.0.0.1",
+    port: Number(str(flags.port, "OPENSSM_PORT") ?? 4510),
+    dataDir,
+    databaseUrl: str(flags.databaseUrl, "OPENSSM_DATABASE_URL") ?? `sqlite:${join(dataDir, "openssm.db")}`,
+    masterKey: str(flags.masterKey, "OPENSSM_MASTER_KEY"),
+    adminAccessKeyId: str(flags.adminAccessKeyId, "OPENSSM_ADMIN_ACCESS_KEY_ID"),
+    adminSecretAccessKey: str(flags.adminSecretAccessKey, "OPENSSM_ADMIN_SECRET_ACCESS_KEY"),
+    testClock: Boolean(flags.testClock ?? (env.OPENSSM_TEST_CLOCK === "1" || env.OPENSSM_TEST_CLOCK === "true")),
+    webhookUrls: Array.isArray(webhooks) ? webhooks.map(String) : [String(webhooks)],
+    logLevel: str(flags.logLevel, "OPENSSM_LOG_LEVEL") ?? "info",
+    schedulerIntervalMs: Number(str(flags.schedulerIntervalMs, "OPENSSM_SCHEDULER_INTERVAL_MS") ?? 1000),
+    credentialCacheSeconds: Number(str(flags.credentialCacheSeconds, "OPENSSM_CREDENTIAL_CACHE_SECONDS") ?? 2),
+    tlsPort: tlsPort(str(flags.tlsPort, "OPENSSM_TLS_PORT")),
+    tlsHostnames: list(flags.tlsHostnames, env.OPENSSM_TLS_HOSTNAMES) ?? ["localhost", "127.0.0.1", "::1", hostname()],
+    tlsCertFile: str(flags.tlsCertFile, "OPENSSM_TLS_CERT"),
+    tlsKeyFile: str(flags.tlsKeyFile, "OPENSSM_TLS_KEY"),
+    agentPollSeconds: Number(str(flags.agentPollSeconds, "OPENSSM_AGENT_POLL_SECONDS") ?? 12),
+  };
+}
+
+function tlsPort(value: string | undefined): number | null {
+  if (value === undefined) return 4511;
+  if (value === "off" || value === "none" || value === "-1") return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--tls-port must be a port number, 0 for any free port, or "off"; got '${value}'`);
+  return n;
+}
+
+function list(flag: unknown, envValue: string | undefined): string[] | undefined {
+  const raw = Array.isArray(flag) ? flag.map(String) : flag !== undefined && flag !== null && flag !== "" ? [String(flag)] : envValue ? [envValue] : undefined;
+  const items = raw
+    ?.flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+export function defaultHome(): string {
+  return homedir();
+}

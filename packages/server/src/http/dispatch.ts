@@ -1,0 +1,207 @@
+import { randomUUID } from "node:crypto";
+import { exceptionMessageMember, kmsModel, redactInput, type ServiceModel, ssmModel, validateInput } from "@openssm/model";
+import type { Authenticator } from "../iam/authenticate.js";
+import { authorizeAll, decide } from "../iam/authorize.js";
+import { ANONYMOUS, type ResolvedKey } from "../iam/principals.js";
+import type { OperationDef, RequestContext, Services } from "../runtime.js";
+import { ApiError } from "./errors.js";
+import { toJson } from "./serialize.js";
+import type { SignableRequest } from "./sigv4.js";
+
+export interface WireRequest extends SignableRequest {
+  sourceIp: string;
+  secure: boolean;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const ANONYMOUS_KEY: ResolvedKey = {
+  accessKeyId: "",
+  secret: "",
+  sessionTokenHash: null,
+  expiresAt: null,
+  status: "Active",
+  principal: ANONYMOUS,
+  policies: [],
+};
+
+const EMPTY_MODEL: ServiceModel = { metadata: ssmModel.metadata, operations: {}, shapes: {} };
+
+/** Target prefixes and their models; ec2messages has no public model (its handlers validate input themselves). */
+const models: Record<string, { model: ServiceModel; service: "ssm" | "kms" | "ec2messages" }> = {
+  AmazonSSM: { model: ssmModel, service: "ssm" },
+  TrentService: { model: kmsModel, service: "kms" },
+  EC2WindowsMessageDeliveryService: { model: EMPTY_MODEL, service: "ec2messages" },
+};
+
+const PREFIX = { ssm: "AmazonSSM", kms: "TrentService", ec2messages: "EC2WindowsMessageDeliveryService" } as const;
+
+/** Routes AWS JSON 1.1 calls (X-Amz-Target) to the handlers the capabilities registered. */
+export class Dispatcher {
+  private handlers = new Map<string, OperationDef>();
+
+  constructor(
+    private services: Services,
+    private authenticator: Authenticator,
+  ) {}
+
+  register(def: OperationDef): void {
+    const prefix = PREFIX[def.service];
+    const key = `${prefix}.${def.name}`;
+    if (this.handlers.has(key)) throw new Error(`operation ${key} registered twice`);
+    this.handlers.set(key, def);
+  }
+
+  implemented(): string[] {
+    return [...this.handlers.keys()].sort();
+  }
+
+  async handle(target: string, req: WireRequest): Promise<WireResponse> {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const dot = target.indexOf(".");
+    const prefix = dot > 0 ? target.slice(0, dot) : target;
+    const name = dot > 0 ? target.slice(dot + 1) : "";
+    const entry = Object.hasOwn(models, prefix) ? models[prefix] : undefined;
+    let model: ServiceModel = entry?.model ?? ssmModel;
+    let ctx: RequestContext | undefined;
+    let input: unknown;
+    let errorCode: string | null = null;
+    let errorMessage: string | null = null;
+    try {
+      const def = this.handlers.get(target);
+      const modelled = entry !== undefined && Object.hasOwn(entry.model.operations, name);
+      if (!entry || (!modelled && !def)) {
+        throw new ApiError("UnknownOperationException", `Unknown operation ${target || "(no X-Amz-Target header)"}`);
+      }
+      model = entry.model;
+      // Anonymous operations (RegisterManagedInstance) skip SigV4 and policies; the handler checks its caller.
+      const auth = def?.anonymous ? { key: ANONYMOUS_KEY, region: "us-east-1" } : await this.authenticator.authenticate(req);
+      input = parseBody(req.body);
+      if (modelled) {
+        const v = validateInput(model, name, input);
+        if (!v.ok) throw new ApiError(v.error, v.message);
+      }
+      if (!def) {
+        throw new ApiError("UnsupportedOperationException", `openssm does not support the ${entry.service.toUpperCase()} operation ${name} yet.`);
+      }
+      ctx = this.context(requestId, name, auth.key, auth.region, req);
+      if (!def.anonymous) {
+        const resources = def.resources ? await def.resources(ctx, input as Record<string, unknown>) : [{ arn: "*" }];
+        await ctx.authorize(`${entry.service}:${name}`, resources);
+      }
+      const mark = this.services.commitMark();
+      const output = await def.handle(ctx, input as Record<string, unknown>);
+      // Acknowledge only what is on disk: wait for the (shared) fsync when anything was committed meanwhile.
+      if (this.services.commitMark() !== mark) await this.services.durable();
+      return { status: 200, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId }, body: toJson(output ?? {}) };
+    } catch (e) {
+      const err = asApiError(e, this.services, requestId);
+      errorCode = err.code;
+      errorMessage = err.message;
+      const body: Record<string, unknown> = { __type: err.code, message: err.message, ...err.fields };
+      const member = exceptionMessageMember(model, err.code);
+      if (member !== "message") body[member] = err.message;
+      return {
+        status: err.status,
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId, "x-amzn-errortype": err.code },
+        body: toJson(body),
+      };
+    } finally {
+      this.services.audit.record({
+        time: this.services.clock.now(),
+        requestId,
+        accountId: ctx?.accountId ?? null,
+        region: ctx?.region ?? null,
+        principalArn: ctx?.principal.arn ?? null,
+        accessKeyId: ctx?.accessKeyId || claimedAccessKeyId(req),
+        sourceIp: req.sourceIp,
+        service: entry?.service ?? "unknown",
+        operation: name || target,
+        parameters: input === undefined ? {} : Object.hasOwn(model.operations, name) ? redactInput(model, name, input) : redactUnmodelled(input),
+        errorCode,
+        errorMessage,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  /** Builds the per-request context handed to handlers. */
+  context(requestId: string, operation: string, key: ResolvedKey, region: string, req: WireRequest): RequestContext {
+    const services = this.services;
+    const facts = {
+      principal: key.principal,
+      policies: key.policies,
+      sourceIp: req.sourceIp,
+      secure: req.secure,
+      region,
+      now: services.clock.now(),
+    };
+    const ctx: RequestContext = {
+      services,
+      requestId,
+      operation,
+      accountId: key.principal.accountId,
+      region,
+      principal: key.principal,
+      policies: key.policies,
+      sourceIp: req.sourceIp,
+      accessKeyId: key.accessKeyId,
+      secure: req.secure,
+      now: () => new Date(services.clock.now()),
+      authorize: (action, resources) => authorizeAll(facts, action, resources),
+      isAllowed: async (action, resource) => (await decide(facts, action, resource)) === "Allow",
+      arn: (service, resource) => `arn:aws:${service}:${region}:${key.principal.accountId}:${resource}`,
+    };
+    return ctx;
+  }
+}
+
+/** The access key a refused request claimed to be signed with, for the audit trail (never verified). */
+function claimedAccessKeyId(req: WireRequest): string | null {
+  const h = req.headers.authorization;
+  const m = /Credential=([A-Za-z0-9]{1,128})\//.exec(Array.isArray(h) ? h[0] : (h ?? ""));
+  return m ? m[1] : null;
+}
+
+const MAYBE_SECRET = /payload|content|output|secret|token|password|credential|signature|code|key|value/i;
+
+/**
+ * Audit parameters of an operation with no public model (the agents' ec2messages calls carry command
+ * output): plain top-level scalars only; anything nested or named like a secret is "***".
+ */
+function redactUnmodelled(input: unknown): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return "***";
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) {
+    const scalar = typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 256);
+    Object.defineProperty(out, k, { value: scalar && !MAYBE_SECRET.test(k) ? v : "***", enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** The JSON body; an empty body or `null` is an empty input, as the SDKs send for operations with no members set. */
+function parseBody(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new ApiError("SerializationException", "The request body is not valid JSON.");
+  }
+  return value === null ? {} : value;
+}
+
+function asApiError(e: unknown, services: Services, requestId: string): ApiError {
+  if (e instanceof ApiError) return e;
+  // PostgreSQL refuses U+0000 in text ("invalid byte sequence for encoding UTF8: 0x00"): the caller's value, not our fault.
+  if ((e as { code?: string })?.code === "22021") {
+    return new ApiError("ValidationException", "A value in the request contains the NUL character (U+0000), which openssm cannot store: remove it.");
+  }
+  services.log.error({ err: e, requestId }, "internal error");
+  return new ApiError("InternalServerError", `An internal error occurred (request ${requestId}); the server log has the details.`, 500);
+}

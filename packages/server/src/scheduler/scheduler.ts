@@ -1,0 +1,102 @@
+import type { Logger } from "pino";
+import type { AnyDb } from "../storage/database.js";
+import type { Clock } from "./clock.js";
+import type { Migration } from "kysely";
+import { randomUUID } from "node:crypto";
+
+/** A piece of periodic work: runs on exactly one replica at a time (a lease in storage). */
+export interface ScheduledJob {
+  name: string;
+  run(now: number): Promise<void>;
+}
+
+export interface Scheduler {
+  register(job: ScheduledJob): void;
+  /** Runs every due job now (tests call this after moving the clock). */
+  tick(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+interface LeaseTable {
+  scheduler_leases: { name: string; holder: string; expires_at: number };
+}
+
+export const schedulerMigrations: Record<string, Migration> = {
+  "scheduler-001-leases": {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("scheduler_leases")
+        .addColumn("name", "varchar(200)", (c) => c.primaryKey())
+        .addColumn("holder", "varchar(64)", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs: number): Scheduler {
+  const jobs: ScheduledJob[] = [];
+  const holder = randomUUID();
+  const leaseMs = Math.max(intervalMs * 10, 10_000);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  const d = db as unknown as import("kysely").Kysely<LeaseTable>;
+
+  /** Takes or renews the lease; true when this replica holds it. Uses wall time: leases are between processes. */
+  async function holdLease(): Promise<boolean> {
+    const now = Date.now();
+    const name = "scheduler";
+    await d
+      .insertInto("scheduler_leases")
+      .values({ name, holder, expires_at: now + leaseMs })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const r = await d
+      .updateTable("scheduler_leases")
+      .set({ holder, expires_at: now + leaseMs })
+      .where("name", "=", name)
+      .where((eb) => eb.or([eb("holder", "=", holder), eb("expires_at", "<", now)]))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async function runOnce(): Promise<void> {
+    if (!(await holdLease())) return;
+    const now = clock.now();
+    for (const job of jobs) {
+      try {
+        await job.run(now);
+      } catch (e) {
+        log.error({ err: e, job: job.name }, "scheduled job failed");
+      }
+    }
+  }
+
+  const tick = async () => {
+    while (running) await running;
+    running = runOnce().finally(() => {
+      running = undefined;
+    });
+    await running;
+  };
+
+  return {
+    register: (job) => jobs.push(job),
+    tick,
+    start() {
+      const loop = () => {
+        timer = setTimeout(() => {
+          tick().finally(loop);
+        }, intervalMs);
+        timer.unref();
+      };
+      loop();
+    },
+    async stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,220 @@
+import Database from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { dirname } from "node:path";
+
+export type Engine = "sqlite" | "postgres";
+
+export type AnyDb = Kysely<any>;
+
+export interface Storage {
+  engine: Engine;
+  db: AnyDb;
+  /**
+   * Resolves once every write committed before the call is on disk. Handlers' acknowledgements wait
+   * for it; concurrent writers share one fsync (group commit). PostgreSQL's commit is already durable.
+   */
+  durable(): Promise<void>;
+  /** A number that changes whenever a write commits (0 on PostgreSQL, where commits are durable). */
+  commitMark(): number;
+  close(): Promise<void>;
+}
+
+// int8 (bigint) columns hold epoch milliseconds and counters: read them as numbers.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export function openStorage(url: string): Storage {
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const db: AnyDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
+    return { engine: "postgres", db, durable: async () => {}, commitMark: () => 0, close: () => db.destroy() };
+  }
+  const path = url.startsWith("sqlite:") ? url.slice("sqlite:".length) : url;
+  if (path !== ":memory:") {
+    // Only the server's user may read the database (and SQLite gives its -wal and -shm files the same mode).
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, "a", 0o600));
+  }
+  const sqlite = new Database(path);
+  sqlite.pragma("journal_mode = WAL");
+  // NORMAL: a commit writes the WAL without fsync; `durable()` then fsyncs the WAL file off the event
+  // loop, once for every commit made so far. So an acknowledged write is on disk (kill -9 and power
+  // loss lose nothing acknowledged), and many concurrent writers pay for one fsync between them.
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("foreign_keys = ON");
+  const commits = { seq: 0 };
+  const db: AnyDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, commits) }) });
+  const group = path === ":memory:" ? { durable: async () => {}, close: async () => {} } : groupCommit(path, commits);
+  const durable = group.durable;
+  return {
+    engine: "sqlite",
+    db,
+    durable,
+    commitMark: () => commits.seq,
+    close: async () => {
+      await durable();
+      await group.close();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Group commit for SQLite in WAL mode: `commits.seq` counts commits; a call waits for an fsync of the
+ * WAL that started after the commits it must cover. One fsync runs at a time; callers that arrive
+ * while it runs share the next one.
+ */
+function groupCommit(path: string, commits: { seq: number }): { durable(): Promise<void>; close(): Promise<void> } {
+  let synced = 0;
+  let wal: Promise<FileHandle> | undefined;
+  let running: Promise<void> | undefined;
+  let waiters: { target: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  const walFile = () => {
+    if (!wal) {
+      // The WAL's directory entry must be durable too, once.
+      const dir = openSync(dirname(path), "r");
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+      wal = open(`${path}-wal`, "r");
+    }
+    return wal;
+  };
+
+  const run = () => {
+    if (running || waiters.length === 0) return;
+    const covering = commits.seq;
+    running = walFile()
+      .then((fh) => fh.datasync())
+      .then(
+        () => {
+          synced = Math.max(synced, covering);
+          const still: typeof waiters = [];
+          for (const w of waiters) w.target <= synced ? w.resolve() : still.push(w);
+          waiters = still;
+        },
+        (e) => {
+          const failed = waiters;
+          waiters = [];
+          for (const w of failed) w.reject(e);
+        },
+      )
+      .finally(() => {
+        running = undefined;
+        run();
+      });
+  };
+
+  return {
+    durable() {
+      const target = commits.seq;
+      if (target <= synced) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ target, resolve, reject });
+        run();
+      });
+    },
+    async close() {
+      const handle = wal;
+      wal = undefined;
+      if (handle) await (await handle).close();
+    },
+  };
+}
+
+/**
+ * Kysely prepares every query afresh; preparing costs more than running a simple query, so keep
+ * prepared statements by SQL text. Kysely uses the one connection under a mutex, so a cached
+ * statement is never used by two queries at once.
+ */
+function withStatementCache(sqlite: Database.Database, commits: { seq: number }) {
+  const cache = new Map<string, Database.Statement | WriteStatement>();
+  return {
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        const prepared = sqlite.prepare(sql);
+        stmt = prepared.reader ? prepared : countingCommits(sqlite, prepared, commits);
+        if (sqlProfile) stmt = timed(sql, stmt);
+        if (cache.size >= 1000) cache.clear();
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  };
+}
+
+/** OPENSSM_SQL_PROFILE=<file>: time spent per SQL text, written to that file every 10 s (a diagnostic for slow paths). */
+const sqlProfile = process.env.OPENSSM_SQL_PROFILE;
+const sqlTimes = new Map<string, { ms: number; calls: number }>();
+if (sqlProfile) {
+  setInterval(() => {
+    const top = [...sqlTimes.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+    writeFileSync(sqlProfile, `SQL profile (top by time):\n${top.map(([q, t]) => `${t.ms.toFixed(0)} ms ${t.calls} calls ${q.slice(0, 300)}`).join("\n")}\n`);
+  }, 10_000).unref();
+}
+
+function timed<T extends { run: (p: unknown[]) => unknown; all: (p: unknown[]) => unknown; iterate: (p: unknown[]) => unknown; reader: boolean }>(
+  sql: string,
+  stmt: T,
+): T {
+  const wrap = (fn: (p: unknown[]) => unknown) => (p: unknown[]) => {
+    const t0 = performance.now();
+    try {
+      return fn(p);
+    } finally {
+      const t = sqlTimes.get(sql) ?? { ms: 0, calls: 0 };
+      t.ms += performance.now() - t0;
+      t.calls++;
+      sqlTimes.set(sql, t);
+    }
+  };
+  return {
+    reader: stmt.reader,
+    run: wrap((p) => stmt.run(p)),
+    all: wrap((p) => stmt.all(p)),
+    iterate: (p: unknown[]) => stmt.iterate(p),
+  } as unknown as T;
+}
+
+interface WriteStatement {
+  reader: false;
+  run(parameters: unknown[]): Database.RunResult;
+  all(parameters: unknown[]): unknown[];
+  iterate(parameters: unknown[]): IterableIterator<unknown>;
+}
+
+/** A writing statement that counts a commit whenever it leaves no transaction open (a COMMIT, or an autocommit write). */
+function countingCommits(sqlite: Database.Database, stmt: Database.Statement, commits: { seq: number }): WriteStatement {
+  const after = <T>(result: T): T => {
+    if (!sqlite.inTransaction) commits.seq++;
+    return result;
+  };
+  return {
+    reader: false,
+    run: (parameters) => after(stmt.run(parameters)),
+    all: (parameters) => after(stmt.all(parameters)),
+    iterate: (parameters) => stmt.iterate(parameters),
+  };
+}
+
+/** Narrow the shared database handle to the tables a capability owns. */
+export function tables<T>(db: AnyDb): Kysely<T> {
+  return db as unknown as Kysely<T>;
+}
+
+/** True when the error is a unique-constraint violation on either engine. */
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === "23505" || err?.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || err?.code === "SQLITE_CONSTRAINT_UNIQUE";
+}
