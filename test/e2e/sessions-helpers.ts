@@ -8,7 +8,7 @@ import type { Credentials, TestServer } from "../harness/index.js";
 import { repoRoot, tsxArgs } from "../harness/paths.js";
 
 /** Polls `fn` until it returns a truthy value (or stops throwing), failing after `ms`. */
-export async function until<T>(what: string, fn: () => Promise<T> | T, ms = 30_000, everyMs = 100): Promise<NonNullable<T>> {
+export async function until<T>(what: string | (() => string), fn: () => Promise<T> | T, ms = 30_000, everyMs = 100): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
@@ -18,7 +18,10 @@ export async function until<T>(what: string, fn: () => Promise<T> | T, ms = 30_0
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    if (Date.now() > deadline) {
+      const subject = typeof what === "function" ? what() : what;
+      throw new Error(`timed out waiting for ${subject}${last ? `: ${(last as Error).message}` : ""}`);
+    }
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -167,7 +170,8 @@ export async function cliInPty(args: string[], env: Record<string, string>, size
     exited,
     waitFor: (pattern, ms = 30_000) =>
       until(
-        `${String(pattern)} in the terminal (got: ${JSON.stringify(stripAnsi(out).slice(-400))})`,
+        // The terminal's output when the wait gave up, not when it began.
+        () => `${String(pattern)} in the terminal (got: ${JSON.stringify(stripAnsi(out).slice(-400))})`,
         () => {
           const text = stripAnsi(out);
           return typeof pattern === "string" ? (text.includes(pattern) ? text : "") : pattern.test(text) ? text : "";

@@ -30,8 +30,17 @@ describe("sessions: a shell through openssm session start", () => {
       run.pty.write("echo SESSION-$((6*7))\r");
       await run.waitFor("SESSION-42");
       run.pty.resize(132, 40);
-      run.pty.write("stty size\r");
-      await run.waitFor("40 132");
+      // SIGWINCH reaches the client in its own time: keys typed just after a resize can get to the
+      // node before the new size does, as in any terminal. Ask again until the node has the new size.
+      await until(
+        () => `the new size in the terminal (got: ${JSON.stringify(stripAnsi(run.output()).slice(-400))})`,
+        () => {
+          run.pty.write("stty size\r");
+          return stripAnsi(run.output()).includes("40 132");
+        },
+        30_000,
+        500,
+      );
       const active = await server.ssm().send(new DescribeSessionsCommand({ State: "Active" }));
       assert.ok(active.Sessions?.some((s) => s.SessionId === sessionId));
       run.pty.write("exit\r");
