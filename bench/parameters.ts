@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { startServer } from "../test/harness/server.js";
 import { type LoadResult, runLoad } from "./load.js";
@@ -59,9 +60,13 @@ async function measure(t: Target): Promise<{ get: LoadResult; put: LoadResult }>
   return { get, put };
 }
 
-async function openssm(engine: "sqlite" | "postgres"): Promise<Target> {
-  const server = await startServer({ engine, env: { OPENSSM_LOG_LEVEL: "warn" } });
-  return { name: `openssm (${engine})`, endpoint: server.endpoint, creds: server.admin, stop: () => server.destroy() };
+/** API workers for the multi-process rows: one per CPU unless BENCH_API_WORKERS says otherwise. */
+const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? availableParallelism());
+
+async function openssm(engine: "sqlite" | "postgres", workers = 0): Promise<Target> {
+  const server = await startServer({ engine, env: { OPENSSM_LOG_LEVEL: "warn", OPENSSM_API_WORKERS: String(workers) } });
+  const name = workers ? `openssm (${engine}, ${workers} API workers)` : `openssm (${engine})`;
+  return { name, endpoint: server.endpoint, creds: server.admin, stop: () => server.destroy() };
 }
 
 async function moto(): Promise<Target | undefined> {
@@ -99,7 +104,16 @@ const fmt = (r: LoadResult) =>
 
 export async function benchParameters(): Promise<void> {
   const rows: { name: string; get: LoadResult; put: LoadResult }[] = [];
-  for (const make of [() => openssm("sqlite"), () => openssm("postgres"), moto]) {
+  const only = process.env.BENCH_TARGETS?.split(",");
+  const targets: [string, () => Promise<Target | undefined>][] = [
+    ["sqlite", () => openssm("sqlite")],
+    ["sqlite-workers", () => openssm("sqlite", API_WORKERS)],
+    ["postgres", () => openssm("postgres")],
+    ["postgres-workers", () => openssm("postgres", API_WORKERS)],
+    ["moto", moto],
+  ];
+  for (const [key, make] of targets) {
+    if (only && !only.includes(key)) continue;
     const t = await make();
     if (!t) {
       process.stderr.write("moto_server could not be started; skipping it\n");
@@ -118,7 +132,7 @@ export async function benchParameters(): Promise<void> {
   const lines = [
     "## Parameter Store: signed GetParameter / PutParameter",
     "",
-    `Machine: ${machine()}. Run: ${new Date().toISOString()}. Load: ${WRK ? "wrk (one thread)" : "a Node.js client"} on the same machine, ${CONNECTIONS} keep-alive connections replaying pre-signed SigV4 requests; the server is one Node.js process. Reads: GetParameter for ${READ_SECONDS} s over ${SEED} String parameters. Writes: PutParameter of distinct new parameters ${WRK ? `for ${WRITE_SECONDS} s` : `(${WRITES})`}; on SQLite every acknowledged write is on disk (WAL + one fsync shared by the writers committed meanwhile), on PostgreSQL every commit is durable (synchronous_commit on). Every call is also written to the audit trail.`,
+    `Machine: ${machine()}. Run: ${new Date().toISOString()}. Load: ${WRK ? "wrk (one thread)" : "a Node.js client"} on the same machine, ${CONNECTIONS} keep-alive connections replaying pre-signed SigV4 requests; the server is one Node.js process, or with API workers that many more processes sharing its port (they answer the reads; writes are passed to the main process). Reads: GetParameter for ${READ_SECONDS} s over ${SEED} String parameters. Writes: PutParameter of distinct new parameters ${WRK ? `for ${WRITE_SECONDS} s` : `(${WRITES})`}; on SQLite every acknowledged write is on disk (WAL + one fsync shared by the writers committed meanwhile), on PostgreSQL every commit is durable (synchronous_commit on). Every call is also written to the audit trail.`,
     "",
     "| target | operation | req/s | p50 ms | p99 ms | requests |",
     "| --- | --- | ---: | ---: | ---: | ---: |",

@@ -94,7 +94,13 @@ export interface RawResponse {
  * Sends any body (valid or not) to a JSON 1.1 operation, signed with SigV4 as the SDKs sign:
  * `target` is "AmazonSSM.GetParameter" or "TrentService.Encrypt".
  */
-export async function signedCall(server: TestServer, target: string, body: string, creds: Credentials = server.admin): Promise<RawResponse> {
+export async function signedCall(
+  server: TestServer,
+  target: string,
+  body: string,
+  creds: Credentials = server.admin,
+  headers: { signed?: Record<string, string>; unsigned?: Record<string, string> } = {},
+): Promise<RawResponse> {
   const url = new URL(server.endpoint);
   const service = target.startsWith("TrentService.") ? "kms" : "ssm";
   const signer = new SignatureV4({ credentials: creds, region: server.region, service, sha256: Sha256 });
@@ -105,10 +111,10 @@ export async function signedCall(server: TestServer, target: string, body: strin
     port: Number(url.port),
     path: "/",
     query: {},
-    headers: { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
+    headers: { ...headers.signed, host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
     body,
   });
-  const res = await fetch(server.endpoint, { method: "POST", headers: req.headers as Record<string, string>, body });
+  const res = await fetch(server.endpoint, { method: "POST", headers: { ...(req.headers as Record<string, string>), ...headers.unsigned }, body });
   const text = await res.text();
   let parsed: Record<string, unknown> = {};
   try {

@@ -20,6 +20,10 @@ export function registerServerCommand(program: Command): void {
     .option("--tls-cert <file>", "your own certificate (PEM chain) for the TLS listener (OPENSSM_TLS_CERT)")
     .option("--tls-key <file>", "the key of --tls-cert (OPENSSM_TLS_KEY)")
     .option("--agent-poll-seconds <n>", "how long ec2messages GetMessages holds an empty poll (OPENSSM_AGENT_POLL_SECONDS, default 12)")
+    .option(
+      "--api-workers <n>",
+      "extra processes that answer read-only API calls on the same port, for more throughput on several cores (OPENSSM_API_WORKERS, default 0; auto: one per CPU)",
+    )
     .action(async (o) => {
       const server = await startServer({
         host: o.host,
@@ -34,8 +38,12 @@ export function registerServerCommand(program: Command): void {
         tlsCertFile: o.tlsCert,
         tlsKeyFile: o.tlsKey,
         agentPollSeconds: o.agentPollSeconds,
+        apiWorkers: o.apiWorkers,
       });
       const lines = [`openssm server listening on ${server.url} (${server.services.engine})`, `account: ${server.services.defaultAccountId}`];
+      const workers = server.workerPids();
+      if (workers.length)
+        lines.push(`API workers: ${workers.length} (pids ${workers.join(", ")}) answer reads on ${server.url}; everything else is passed to this process`);
       if (server.tlsUrl) {
         lines.push(`tls listening on ${server.tlsUrl} (amazon-ssm-agent: "Mgs": {"Endpoint": "${server.tlsUrl}"})`);
         if (server.caCertFile) {

@@ -1,4 +1,4 @@
-import { homedir, hostname } from "node:os";
+import { availableParallelism, homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
 
 /** Server configuration: flags, then environment (OPENSSM_*), then defaults that work on a fresh machine. */
@@ -28,6 +28,11 @@ export interface ServerConfig {
   tlsKeyFile?: string;
   /** How long ec2messages GetMessages holds a poll open before answering an empty list. */
   agentPollSeconds: number;
+  /**
+   * Extra processes that answer read-only API calls on the public port (0: the server is one
+   * process). Everything else they pass to the main process; see workers/README.md.
+   */
+  apiWorkers: number;
 }
 
 export type ConfigFlags = Partial<Record<keyof ServerConfig, string | number | boolean | string[] | undefined>>;
@@ -54,6 +59,7 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
     tlsCertFile: str(flags.tlsCertFile, "OPENSSM_TLS_CERT"),
     tlsKeyFile: str(flags.tlsKeyFile, "OPENSSM_TLS_KEY"),
     agentPollSeconds: Number(str(flags.agentPollSeconds, "OPENSSM_AGENT_POLL_SECONDS") ?? 12),
+    apiWorkers: apiWorkers(str(flags.apiWorkers, "OPENSSM_API_WORKERS")),
   };
 }
 
@@ -62,6 +68,13 @@ function tlsPort(value: string | undefined): number | null {
   if (value === "off" || value === "none" || value === "-1") return null;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--tls-port must be a port number, 0 for any free port, or "off"; got '${value}'`);
+  return n;
+}
+
+function apiWorkers(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = value === "auto" ? availableParallelism() : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new Error(`--api-workers must be a whole number from 0 to 64, or "auto" (one per CPU); got '${value}'`);
   return n;
 }
 

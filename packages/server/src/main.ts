@@ -1,21 +1,28 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pino, { type Logger } from "pino";
 import { capabilities as allCapabilities } from "./capabilities/index.js";
 import { type ConfigFlags, resolveConfig, type ServerConfig } from "./config.js";
 import { loadMasterKey } from "./crypto/master-key.js";
-import { auditMigrations, createAuditLog } from "./events/audit.js";
-import { createEventBus, eventMigrations } from "./events/bus.js";
+import { auditMigrations } from "./events/audit.js";
+import { eventMigrations } from "./events/bus.js";
 import { listenerCertificate } from "./agents/tls/listener-certificate.js";
 import { buildApp } from "./http/app.js";
+import { trustForwardToken } from "./http/forwarded.js";
 import { Dispatcher } from "./http/dispatch.js";
 import { Authenticator } from "./iam/authenticate.js";
 import { bootstrap } from "./iam/bootstrap.js";
 import { iamMigrations } from "./iam/tables.js";
 import type { Capability, Services } from "./runtime.js";
+import { createServices } from "./services.js";
 import { offsetClock, systemClock } from "./scheduler/clock.js";
-import { createScheduler, schedulerMigrations } from "./scheduler/scheduler.js";
+import { schedulerMigrations } from "./scheduler/scheduler.js";
 import { migrate } from "./storage/migrations.js";
 import { openStorage } from "./storage/database.js";
+import { type ApiWorkers, startApiWorkers } from "./workers/primary.js";
 
 export interface RunningServer {
   url: string;
@@ -29,6 +36,8 @@ export interface RunningServer {
   dispatcher: Dispatcher;
   authenticator: Authenticator;
   credentialsFile?: string;
+  /** Process ids of the API workers (none unless --api-workers). */
+  workerPids(): number[];
   close(): Promise<void>;
 }
 
@@ -59,29 +68,39 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
     secretAccessKey: config.adminSecretAccessKey,
   });
 
-  const services: Services = {
-    config,
-    engine: storage.engine,
-    db: storage.db,
-    masterKey,
-    durable: storage.durable,
-    commitMark: storage.commitMark,
-    clock,
-    log,
-    events: createEventBus(storage.db, log, config.webhookUrls),
-    audit: createAuditLog(storage.db, log),
-    scheduler: createScheduler(storage.db, clock, log, config.schedulerIntervalMs),
-    defaultAccountId: boot.accountId,
-    taggable: new Map(),
-  };
+  const services = createServices(config, storage, masterKey, log, boot.accountId, { clock });
+
   const authenticator = new Authenticator(storage.db, masterKey, config.credentialCacheSeconds * 1000, () => clock.now());
   const dispatcher = new Dispatcher(services, authenticator);
   for (const c of capabilities) for (const o of c.operations ?? []) dispatcher.register(o);
   for (const c of capabilities) await c.start?.(services);
 
   const app = await buildApp(services, dispatcher, authenticator, capabilities);
-  await app.listen({ host: config.host, port: config.port });
-  const port = (app.server.address() as AddressInfo).port;
+  let workers: ApiWorkers | undefined;
+  let internalSocket: string | undefined;
+  let port: number;
+  if (config.apiWorkers > 0) {
+    // The workers take the public port; this process answers what they pass on, on a Unix socket.
+    const token = randomBytes(32).toString("hex");
+    trustForwardToken(token);
+    internalSocket = join(tmpdir(), `openssm-${process.pid}-${randomBytes(6).toString("hex")}.sock`);
+    await app.listen({ path: internalSocket });
+    chmodSync(internalSocket, 0o600);
+    const main = { socketPath: internalSocket, token };
+    try {
+      workers = await startApiWorkers(config, main, boot.accountId, services.audit, log);
+    } catch (e) {
+      await app.close();
+      rmSync(internalSocket, { force: true });
+      await storage.close();
+      throw e;
+    }
+    port = workers.port;
+  } else {
+    await app.listen({ host: config.host, port: config.port });
+    port = (app.server.address() as AddressInfo).port;
+  }
+  services.listening.port = port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   let tlsApp: Awaited<ReturnType<typeof buildApp>> | undefined;
@@ -91,6 +110,7 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
     tlsApp = await buildApp(services, dispatcher, authenticator, capabilities, { https: { key: certificate.key, cert: certificate.cert } });
     await tlsApp.listen({ host: config.host, port: config.tlsPort });
     const tlsPort = (tlsApp.server.address() as AddressInfo).port;
+    services.listening.tlsPort = tlsPort;
     tls = { url: `https://${host}:${tlsPort}`, port: tlsPort, caFile: certificate.caFile };
   }
   services.scheduler.start();
@@ -107,12 +127,15 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
     dispatcher,
     authenticator,
     credentialsFile: boot.credentialsFile,
+    workerPids: () => workers?.pids() ?? [],
     async close() {
       if (closed) return;
       closed = true;
+      await workers?.stop();
       await services.scheduler.stop();
       for (const c of capabilities) await c.stop?.();
       await app.close();
+      if (internalSocket) rmSync(internalSocket, { force: true });
       await tlsApp?.close();
       await services.audit.close();
       await services.events.drain();

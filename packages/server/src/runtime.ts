@@ -28,6 +28,8 @@ export interface Services {
   defaultAccountId: string;
   /** Registry of resource types that own tags (AddTagsToResource and friends dispatch here). */
   taggable: Map<string, TaggableResourceType>;
+  /** The ports clients reach, filled in as the listeners start (URLs the API hands out point there). */
+  listening: { port?: number; tlsPort?: number };
 }
 
 /** A resource kind that accepts tags through AddTagsToResource / ListTagsForResource / RemoveTagsFromResource. */

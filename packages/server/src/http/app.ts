@@ -6,6 +6,7 @@ import type { Authenticator } from "../iam/authenticate.js";
 import { handleStsQuery } from "../iam/sts.js";
 import type { Capability, Services } from "../runtime.js";
 import type { Dispatcher, WireRequest, WireResponse } from "./dispatch.js";
+import { clientAddress } from "./forwarded.js";
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -15,7 +16,7 @@ export function wireRequest(req: FastifyRequest): WireRequest {
     url: req.url,
     headers: req.headers,
     body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-    sourceIp: req.ip,
+    sourceIp: clientAddress(req.raw),
     secure: req.protocol === "https",
   };
 }
@@ -25,7 +26,7 @@ export function wireRequest(req: FastifyRequest): WireRequest {
  * straight on Node's http server, without Fastify's routing and hooks, because it is the hot path;
  * everything else (health, agent channels, downloads) goes through Fastify.
  */
-function apiHandler(dispatcher: Dispatcher, authenticator: Authenticator, services: Services) {
+export function apiHandler(dispatcher: Dispatcher, authenticator: Authenticator, services: Services) {
   const answer = (res: ServerResponse, r: WireResponse) => {
     res.writeHead(r.status, r.headers);
     res.end(r.body);
@@ -53,7 +54,7 @@ function apiHandler(dispatcher: Dispatcher, authenticator: Authenticator, servic
         url: req.url ?? "/",
         headers: req.headers,
         body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size),
-        sourceIp: req.socket.remoteAddress ?? "",
+        sourceIp: clientAddress(req),
         secure: Boolean((req.socket as TLSSocket).encrypted),
       };
       const target = req.headers["x-amz-target"];
@@ -74,7 +75,7 @@ function apiHandler(dispatcher: Dispatcher, authenticator: Authenticator, servic
   };
 }
 
-const isApiRequest = (req: IncomingMessage) => req.method === "POST" && (req.url === "/" || req.url?.startsWith("/?") === true);
+export const isApiRequest = (req: IncomingMessage) => req.method === "POST" && (req.url === "/" || req.url?.startsWith("/?") === true);
 
 /** The HTTP surface: the JSON 1.1 API on POST /, STS's query protocol, health, and test hooks. */
 export async function buildApp(

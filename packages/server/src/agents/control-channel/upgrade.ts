@@ -10,6 +10,7 @@ import { deliveryHub } from "../hub.js";
 import { addUpgradeRoute, rejectUpgrade } from "../upgrade-routes.js";
 import { ControlChannelConnection } from "./connection.js";
 import { auditChannelCall, authenticateNode } from "./node-request.js";
+import { clientAddress } from "../../http/forwarded.js";
 
 const PREFIX = "/v1/control-channel/";
 
@@ -35,7 +36,7 @@ async function upgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
     url: rawUrl,
     headers: req.headers,
     body: Buffer.alloc(0),
-    sourceIp: req.socket.remoteAddress ?? "",
+    sourceIp: clientAddress(req),
     secure: req.socket instanceof TLSSocket,
   };
   let ctx: RequestContext | undefined;

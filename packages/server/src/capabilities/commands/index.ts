@@ -6,7 +6,6 @@ import { cancelCommand } from "./cancel-command.js";
 import { moveInvocation } from "./invocations.js";
 import { getCommandInvocation, listCommandInvocations, listCommands } from "./list-operations.js";
 import { registerOutputRoute } from "./output-route.js";
-import { rememberOutputBase } from "./output-urls.js";
 import { advanceCommand } from "./rollout.js";
 import { sendCommand } from "./send-command.js";
 import { commandDb, commandMigrations } from "./tables.js";
@@ -47,7 +46,6 @@ export const commandsCapability: Capability = {
     });
   },
   http(app, deps) {
-    rememberOutputBase(app, deps.services);
     registerOutputRoute(app, deps);
   },
 };

@@ -12,6 +12,7 @@ import type { HttpDeps, RequestContext } from "../../runtime.js";
 import type { Side } from "./relay.js";
 import { sessionHub } from "./session-hub.js";
 import { consumeToken, findSessionById, isActive, issueAgentToken } from "./store.js";
+import { clientAddress } from "../../http/forwarded.js";
 
 const PREFIX = "/v1/data-channel/";
 /** The agent's non-retryable error (amazon-ssm-agent matches this text). */
@@ -156,7 +157,7 @@ function handleUpgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
     url: req.url ?? "/",
     headers: req.headers,
     body: Buffer.alloc(0),
-    sourceIp: req.socket.remoteAddress ?? "",
+    sourceIp: clientAddress(req),
     secure: "encrypted" in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted),
   };
   wss.handleUpgrade(req, socket, head, (ws) => {

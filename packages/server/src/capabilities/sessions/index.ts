@@ -10,7 +10,6 @@ import { startOperations } from "./ops-start.js";
 import { purgeExpiredRecordings } from "./recording.js";
 import { sessionHub } from "./session-hub.js";
 import { expiredSessions } from "./store.js";
-import { rememberListener } from "./stream-url.js";
 import { ACTIVE_STATUSES, sessionDb, sessionMigrations } from "./tables.js";
 
 export { toAsciicast, transcript } from "./asciicast.js";
@@ -69,7 +68,6 @@ export const sessionsCapability: Capability = {
     );
   },
   http(app, deps) {
-    rememberListener(app, deps.services);
     registerDataChannel(app, deps);
   },
   async stop() {
