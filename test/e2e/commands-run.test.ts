@@ -162,4 +162,56 @@ describe("Run Command: delivery over MGS and ec2messages, replies, statuses, out
     const unsigned = await fetch(url);
     assert.equal(unsigned.status, 403);
   });
+  test("NotificationConfig: the chosen statuses of the chosen type become Run Command Notification events", async () => {
+    const topic = "arn:aws:sns:us-east-1:123456789012:run-command";
+    const run = async (config: { NotificationEvents: string[]; NotificationType: string }, outcome: "Success" | "Failed") => {
+      const sent = await ssm.send(
+        new SendCommandCommand({
+          DocumentName: "AWS-RunShellScript",
+          InstanceIds: [pushed.instanceId],
+          Parameters: { commands: ["echo notify"] },
+          NotificationConfig: { NotificationArn: topic, ...config } as never,
+        }),
+      );
+      const commandId = String(sent.Command?.CommandId);
+      const job = await channel.nextJob((j) => j.job.JobId.includes(commandId));
+      channel.ackJob(job);
+      const plugin = String(
+        (await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true }))).CommandInvocations?.[0].CommandPlugins?.[0].Name,
+      );
+      await channel.reply(job.job.JobId, replyPayload("InProgress", { [plugin]: { status: "InProgress", stdout: "" } }));
+      await channel.reply(job.job.JobId, replyPayload(outcome, { [plugin]: { status: outcome, code: outcome === "Success" ? 0 : 1, stdout: "notify\n" } }));
+      await eventually(async () => {
+        const c = (await ssm.send(new ListCommandsCommand({ CommandId: commandId }))).Commands?.[0];
+        return c?.Status === outcome;
+      });
+      return commandId;
+    };
+    const notified = async (commandId: string) => (await events(server, "Run Command Notification")).filter((e) => e.detail.commandId === commandId);
+
+    // Command summaries, only Success and Failed: one message, for the end.
+    const summary = await run({ NotificationEvents: ["Success", "Failed"], NotificationType: "Command" }, "Failed");
+    const s = await notified(summary);
+    assert.deepEqual(
+      s.map((e) => e.detail.status),
+      ["Failed"],
+    );
+    assert.deepEqual(s[0].resources, [topic]);
+    assert.deepEqual(s[0].detail.instanceIds, [pushed.instanceId]);
+    assert.equal(s[0].detail.documentName, "AWS-RunShellScript");
+    for (const field of ["requestedDateTime", "expiresAfter", "eventTime"]) assert.match(String(s[0].detail[field]), /^\d{4}-\d\d-\d\dT/);
+
+    // Invocations, All: the node's InProgress and Success (never Pending), and no summaries.
+    const perNode = await run({ NotificationEvents: ["All"], NotificationType: "Invocation" }, "Success");
+    const i = await notified(perNode);
+    assert.deepEqual(
+      i.map((e) => `${e.detail.instanceId}:${e.detail.status}`),
+      [`${pushed.instanceId}:InProgress`, `${pushed.instanceId}:Success`],
+    );
+    assert.equal(i[0].detail.instanceIds, undefined);
+
+    // Events that were not chosen send nothing.
+    const quiet = await run({ NotificationEvents: ["TimedOut", "Cancelled"], NotificationType: "Command" }, "Success");
+    assert.deepEqual(await notified(quiet), []);
+  });
 });

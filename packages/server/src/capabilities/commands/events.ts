@@ -24,6 +24,8 @@ export async function publishCommandStatus(services: Services, cmd: CommandRow, 
     },
     now,
   );
+  // As AWS's summary message: the instance ids the caller named (none when it sent by Targets).
+  await notify(services, cmd, "Command", status, now, { instanceIds: JSON.parse(cmd.instance_ids) as string[] });
 }
 
 /** "EC2 Command Invocation Status-change Notification": one node's invocation changed status. */
@@ -43,6 +45,55 @@ export async function publishInvocationStatus(services: Services, cmd: CommandRo
         status,
       },
     },
+    now,
+  );
+  await notify(services, cmd, "Invocation", status, now, { instanceId });
+}
+
+/** The statuses Run Command notifies (Pending and Cancelling never are). */
+const NOTIFIED = new Set(["InProgress", "Success", "Failed", "TimedOut", "Cancelled"]);
+
+interface NotificationConfig {
+  NotificationArn?: string;
+  NotificationEvents?: string[];
+  NotificationType?: string;
+}
+
+/**
+ * The SendCommand NotificationConfig: where AWS posts to the SNS topic, openssm publishes a
+ * "Run Command Notification" on its event bus (event log and webhooks) with the SNS message's
+ * fields, for the chosen events (All, or named statuses) and type (Command summaries or per-node
+ * Invocations), with the topic ARN as the event's resource.
+ */
+async function notify(
+  services: Services,
+  cmd: CommandRow,
+  type: "Command" | "Invocation",
+  status: string,
+  now: number,
+  about: { instanceIds: string[] } | { instanceId: string },
+): Promise<void> {
+  if (!cmd.notification_config || !NOTIFIED.has(status)) return;
+  let config: NotificationConfig;
+  try {
+    config = JSON.parse(cmd.notification_config) as NotificationConfig;
+  } catch {
+    return;
+  }
+  if (!config.NotificationArn) return;
+  if ((config.NotificationType ?? "Command") !== type) return;
+  const events = config.NotificationEvents?.length ? config.NotificationEvents : ["All"];
+  if (!events.includes("All") && !events.includes(status)) return;
+  const message: Record<string, unknown> = { commandId: cmd.command_id, documentName: cmd.document_name, ...about, requestedDateTime: iso(cmd.requested_at) };
+  if (type === "Command") {
+    message.expiresAfter = iso(cmd.expires_after);
+    message.outputS3BucketName = cmd.output_s3_bucket_name ?? "";
+    message.outputS3KeyPrefix = cmd.output_s3_key_prefix ?? "";
+  }
+  message.status = status;
+  message.eventTime = iso(now);
+  await services.events.publish(
+    { "detail-type": "Run Command Notification", account: cmd.account_id, region: cmd.region, resources: [config.NotificationArn], detail: message },
     now,
   );
 }
