@@ -34,6 +34,12 @@ export interface DeliveryHandler {
   reply?(services: Services, event: ReplyEvent): Promise<void>;
   /** The agent refused the message; it will not be handed out again. */
   failed?(services: Services, event: FailureEvent): Promise<void>;
+  /**
+   * For messages that are not agent_jobs (a session start): the AgentMessage the control channel
+   * sends instead. Such a message is done once sent (nothing acknowledges it), and it is never
+   * handed to an ec2messages poll.
+   */
+  controlFrame?(services: Services, message: MessageRow): Buffer;
 }
 
 const registries = new WeakMap<Services, DeliveryHandler[]>();
@@ -42,6 +48,11 @@ export function registerDeliveryHandler(services: Services, handler: DeliveryHan
   const list = registries.get(services) ?? [];
   list.push(handler);
   registries.set(services, list);
+}
+
+/** The handler that turns the message into its own control-channel frame, if its topic has one. */
+export function controlFrameHandler(services: Services, topic: string): DeliveryHandler | undefined {
+  return handlersFor(services, topic).find((h) => h.controlFrame);
 }
 
 export function handlersFor(services: Services, topic: string): DeliveryHandler[] {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { type InstanceMessage, isoMillis, parseJobMessageId } from "@openssm/protocol";
 import { ApiError } from "../http/errors.js";
 import { type OperationDef, op, type RequestContext } from "../runtime.js";
-import { handlersFor } from "./delivery-handlers.js";
+import { controlFrameHandler, handlersFor } from "./delivery-handlers.js";
 import { deliveryHub } from "./hub.js";
 import { callingNode, heardFrom } from "./node-caller.js";
 import { claimMessage, deliverableMessages, getMessage, type MessageRow } from "./queue.js";
@@ -54,6 +54,8 @@ async function claimForPoll(ctx: RequestContext, node: string, visibilityMs: num
   const now = ctx.services.clock.now();
   const taken: MessageRow[] = [];
   for (const row of await deliverableMessages(ctx.services.db, node, now, MAX_MESSAGES)) {
+    // Session starts and the like go over a control channel only.
+    if (controlFrameHandler(ctx.services, row.topic)) continue;
     if (await claimMessage(ctx.services.db, row, now, visibilityMs, "ec2messages")) taken.push(row);
   }
   return taken;

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { Services } from "../runtime.js";
 import { nodesWithDeliverable } from "./queue.js";
+import { type ChannelHome, forgetChannelHome, HEARTBEAT_MS, heartbeat, leave, recordChannelHome, remoteChannelHome } from "./replicas.js";
 
 /** A live MGS control channel held by this replica. */
 export interface ControlChannelHandle {
@@ -27,6 +29,9 @@ export class DeliveryHub {
   private timer?: NodeJS.Timeout;
   private polling = false;
   private stopped = false;
+  /** This process among the replicas sharing the database. */
+  readonly replicaId = randomUUID();
+  private lastHeartbeat = 0;
 
   constructor(private services: Services) {}
 
@@ -35,12 +40,20 @@ export class DeliveryHub {
     this.timer.unref();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const id of [...this.waiters.keys()]) this.wake(id);
     for (const ch of [...this.channels.values()]) ch.close("server shutting down");
     this.channels.clear();
+    await leave(this.services, this.replicaId).catch((err) => this.services.log.warn({ err }, "could not remove this replica from storage"));
+  }
+
+  /** Where the node's control channel is: here, on another live replica, or nowhere. */
+  async home(instanceId: string): Promise<ChannelHome | undefined> {
+    if (this.channels.has(instanceId)) return { local: true, replicaId: this.replicaId, httpUrl: "", tlsUrl: null };
+    const home = await remoteChannelHome(this.services, instanceId);
+    return home && home.replicaId !== this.replicaId ? home : undefined;
   }
 
   get isStopped(): boolean {
@@ -52,10 +65,25 @@ export class DeliveryHub {
     const previous = this.channels.get(handle.instanceId);
     this.channels.set(handle.instanceId, handle);
     if (previous && previous !== handle) previous.close("replaced by a newer control channel");
+    this.remember(recordChannelHome(this.services, this.replicaId, handle.instanceId));
   }
 
   detach(handle: ControlChannelHandle): void {
-    if (this.channels.get(handle.instanceId) === handle) this.channels.delete(handle.instanceId);
+    if (this.channels.get(handle.instanceId) !== handle) return;
+    this.channels.delete(handle.instanceId);
+    this.remember(forgetChannelHome(this.services, this.replicaId, handle.instanceId));
+  }
+
+  private listenersUp(): boolean {
+    const { port, tlsPort } = this.services.listening;
+    return port !== undefined && (this.services.config.tlsPort === null || tlsPort !== undefined);
+  }
+
+  /** Keeps storage's view of the channels (for other replicas); a failure only delays their knowing. */
+  private remember(write: Promise<void>): void {
+    write.catch((err) => {
+      if (!this.stopped) this.services.log.warn({ err }, "recording where a control channel is failed");
+    });
   }
 
   channel(instanceId: string): ControlChannelHandle | undefined {
@@ -103,6 +131,11 @@ export class DeliveryHub {
 
   private async poll(): Promise<void> {
     if (this.polling || this.stopped) return;
+    // Once the listeners are up, and every few seconds after, other replicas learn this one is alive.
+    if (this.listenersUp() && Date.now() - this.lastHeartbeat >= HEARTBEAT_MS) {
+      this.lastHeartbeat = Date.now();
+      this.remember(heartbeat(this.services, this.replicaId));
+    }
     const ids = [...new Set([...this.channels.keys(), ...this.waiters.keys()])];
     if (ids.length === 0) return;
     this.polling = true;

@@ -10,6 +10,7 @@ import { agentMigrations } from "./tables.js";
 export type { AgentChannel, DeliveryEvent, DeliveryHandler, FailureEvent, ReplyEvent } from "./delivery-handlers.js";
 export { registerDeliveryHandler } from "./delivery-handlers.js";
 export type { ControlChannelHandle } from "./hub.js";
+export type { ChannelHome } from "./replicas.js";
 export type { MessageRow, NewMessage } from "./queue.js";
 export { onControlMessage, type ControlMessageHandler } from "./control-channel/control-messages.js";
 export { addUpgradeRoute, rejectUpgrade } from "./upgrade-routes.js";
@@ -35,8 +36,8 @@ export const agentChannelsCapability: Capability = {
     running.add(services);
     onNodeDeregistered((_scope, instanceId) => hub.disconnect(instanceId, "the node was deregistered"));
   },
-  stop() {
-    for (const services of running) deliveryHub(services).stop();
+  async stop() {
+    for (const services of running) await deliveryHub(services).stop();
     running.clear();
   },
 };
@@ -69,6 +70,11 @@ export function overdueDeliveries(services: Services, now: number): Promise<Mess
 /** Whether the node holds a control channel on this replica. */
 export function hasControlChannelHere(services: Services, instanceId: string): boolean {
   return deliveryHub(services).channel(instanceId) !== undefined;
+}
+
+/** Where the node's control channel is: on this replica, on another live one (with its addresses), or nowhere. */
+export function controlChannelHome(services: Services, instanceId: string) {
+  return deliveryHub(services).home(instanceId);
 }
 
 /** The node's control channel on this replica, to send other AgentMessages (sessions). */

@@ -38,6 +38,20 @@ export interface AgentTables {
     reply_id: string;
     received_at: number;
   };
+  /** The server processes sharing this database, and where clients reach each (for StreamUrl). */
+  server_replicas: {
+    replica_id: string;
+    http_url: string;
+    tls_url: string | null;
+    /** Wall-clock ms of its last heartbeat: a replica not seen for a while is gone. */
+    seen_at: number;
+  };
+  /** Which replica holds each node's MGS control channel. */
+  control_channel_homes: {
+    instance_id: string;
+    replica_id: string;
+    attached_at: number;
+  };
   /** The CA that signs the TLS listener's certificates: one per installation, shared by replicas. */
   agent_tls_ca: {
     id: string;
@@ -90,6 +104,23 @@ export function agentMigrations(engine: "sqlite" | "postgres"): Record<string, M
           .addColumn("cert_pem", "text", (c) => c.notNull())
           .addColumn("key_sealed", binary, (c) => c.notNull())
           .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
+    "agents-002-replicas": {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable("server_replicas")
+          .addColumn("replica_id", "varchar(64)", (c) => c.primaryKey())
+          .addColumn("http_url", "varchar(512)", (c) => c.notNull())
+          .addColumn("tls_url", "varchar(512)")
+          .addColumn("seen_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("control_channel_homes")
+          .addColumn("instance_id", "varchar(64)", (c) => c.primaryKey())
+          .addColumn("replica_id", "varchar(64)", (c) => c.notNull())
+          .addColumn("attached_at", "bigint", (c) => c.notNull())
           .execute();
       },
     },

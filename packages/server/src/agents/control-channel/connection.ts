@@ -14,9 +14,9 @@ import {
 import type { WebSocket } from "ws";
 import { touchNode } from "../../capabilities/nodes/index.js";
 import type { RequestContext, Services } from "../../runtime.js";
-import { handlersFor } from "../delivery-handlers.js";
+import { controlFrameHandler, handlersFor } from "../delivery-handlers.js";
 import { type ControlChannelHandle, deliveryHub } from "../hub.js";
-import { claimMessage, deliverableMessages, getMessage } from "../queue.js";
+import { claimMessage, deliverableMessages, finishMessage, getMessage } from "../queue.js";
 import { parseReplyPayload, takeAcknowledgement, takeFailure, takeReply, takeTransientRefusal } from "../replies.js";
 import { controlMessageHandler } from "./control-messages.js";
 import { checkChannelToken } from "./tokens.js";
@@ -139,6 +139,12 @@ export class ControlChannelConnection implements ControlChannelHandle {
         for (const row of await deliverableMessages(db, this.instanceId, now, 20)) {
           if (this.state !== "open") return;
           if (!(await claimMessage(db, row, now, JOB_VISIBILITY_MS, "ssmmessages"))) continue;
+          const own = controlFrameHandler(this.services, row.topic);
+          if (own?.controlFrame) {
+            this.send(own.controlFrame(this.services, row));
+            await finishMessage(db, row.message_id, now);
+            continue;
+          }
           const job: AgentJobPayload = { Content: row.payload, JobId: row.message_id, Topic: row.topic, SchemaVersion: 1 };
           this.send(encodeJsonMessage(MessageType.AgentJob, job, { createdDate: Date.now() }));
           const message = { ...row, deliveries: row.deliveries + 1 };

@@ -1,6 +1,7 @@
 import type { Capability, Services } from "../../runtime.js";
 import type { ScheduledJob } from "../../scheduler/scheduler.js";
-import { onControlMessage } from "../../agents/index.js";
+import { onControlMessage, registerDeliveryHandler } from "../../agents/index.js";
+import { remoteStartDelivery } from "./control-link.js";
 import { onNodeDeregistered } from "../nodes/index.js";
 import { MessageType } from "@openssm/protocol";
 import { onAgentTaskComplete } from "./agent-events.js";
@@ -59,6 +60,7 @@ export const sessionsCapability: Capability = {
   migrations: sessionMigrations,
   operations: [...startOperations, ...describeOperations],
   start(services) {
+    registerDeliveryHandler(services, remoteStartDelivery);
     services.scheduler.register(timeoutJob(services));
     sessionHub(services).start();
     onControlMessage(services, MessageType.AgentTaskComplete, (s, channel, msg) => onAgentTaskComplete(s, channel.instanceId, msg));

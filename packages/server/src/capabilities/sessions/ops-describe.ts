@@ -11,7 +11,7 @@ import { ApiError } from "../../http/errors.js";
 import { op } from "../../runtime.js";
 import { getNode, nodeArn, nodeTags } from "../nodes/index.js";
 import { decodeToken, encodeToken } from "./paging.js";
-import { nodeConnected } from "./control-link.js";
+import { nodeConnection } from "./control-link.js";
 import { sessionHub } from "./session-hub.js";
 import { findSession, isActive, sessionArn } from "./store.js";
 import { ACTIVE_STATUSES, HISTORY_STATUSES, type SessionRow, sessionDb } from "./tables.js";
@@ -120,7 +120,7 @@ const getConnectionStatus = op<GetConnectionStatusRequest, GetConnectionStatusRe
   async handle(ctx, input) {
     const target = String(input.Target);
     const node = await getNode(ctx.services.db, ctx, target, ctx.services.clock.now());
-    const connected = node !== undefined && !node.deregistered && nodeConnected(ctx.services, target);
+    const connected = node !== undefined && !node.deregistered && (await nodeConnection(ctx.services, target)) !== undefined;
     return { Target: target, Status: connected ? "connected" : "notconnected" };
   },
 });

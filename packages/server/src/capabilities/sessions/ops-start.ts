@@ -3,7 +3,7 @@ import type { AgentTaskPayload } from "@openssm/protocol";
 import { ApiError } from "../../http/errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { getNode, nodeArn, nodeTags } from "../nodes/index.js";
-import { nodeConnected, sendStartSession } from "./control-link.js";
+import { nodeConnection, sendStartSession } from "./control-link.js";
 import { newSessionId } from "./ids.js";
 import { runAsUser } from "./preferences.js";
 import { newRecordingKey } from "./recording.js";
@@ -32,7 +32,8 @@ const startSession = op<StartSessionRequest, StartSessionResponse>({
     const now = services.clock.now();
     const plan = await planSession(ctx, input.DocumentName, input.Parameters as Record<string, string[]> | undefined);
     const node = await getNode(services.db, ctx, target, now);
-    if (!node || node.deregistered || !nodeConnected(services, target)) throw notConnected(target);
+    const home = node && !node.deregistered ? await nodeConnection(services, target) : undefined;
+    if (!home) throw notConnected(target);
     const runAs = SHELL_TYPES.includes(plan.sessionType) ? runAsUser(plan.prefs, ctx.principal.tags) : undefined;
 
     const sessionId = newSessionId(ctx.principal.name);
@@ -81,11 +82,11 @@ const startSession = op<StartSessionRequest, StartSessionResponse>({
       RunAsUser: runAs ?? "",
       SessionOwner: ctx.principal.arn,
     };
-    if (!sendStartSession(services, target, task)) {
+    if (!(await sendStartSession(services, target, task, home, ctx.accountId, ctx.region))) {
       await setStatus(services.db, sessionId, "Failed", now, { details: "The node's control channel closed before the session could start." });
       throw notConnected(target);
     }
-    return { SessionId: sessionId, TokenValue: token, StreamUrl: streamUrl(services, sessionId) };
+    return { SessionId: sessionId, TokenValue: token, StreamUrl: streamUrl(services, sessionId, home) };
   },
 });
 
@@ -100,7 +101,8 @@ const resumeSession = op<ResumeSessionRequest, ResumeSessionResponse>({
     // An ended session has nothing to resume: no token, which the session-manager-plugin reads as "timed out".
     if (!isActive(row.status) || row.status === "Terminating") return { SessionId: sessionId };
     const token = await issueClientToken(ctx.services.db, sessionId, ctx.services.clock.now());
-    return { SessionId: sessionId, TokenValue: token, StreamUrl: streamUrl(ctx.services, sessionId) };
+    const home = await nodeConnection(ctx.services, row.target);
+    return { SessionId: sessionId, TokenValue: token, StreamUrl: streamUrl(ctx.services, sessionId, home) };
   },
 });
 

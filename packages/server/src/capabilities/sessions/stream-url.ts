@@ -1,22 +1,18 @@
 import { hostname } from "node:os";
+import type { ChannelHome } from "../../agents/index.js";
+import { publicUrls } from "../../http/public-urls.js";
 import type { Services } from "../../runtime.js";
 
 const CELL = Buffer.from(`openssm:${hostname()}`).toString("base64url");
 
-function urlHost(services: Services): string {
-  const { host, tlsHostnames } = services.config;
-  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
-  const name = wildcard ? (tlsHostnames[0] ?? "localhost") : host;
-  return name.includes(":") ? `[${name}]` : name;
-}
-
 /**
  * The data-channel URL of a session: on the TLS listener (wss://, what AWS's agent requires and the
  * plugin expects), or on the plain listener when the server runs without TLS (our client and AWS's
- * plugin accept ws:// too).
+ * plugin accept ws:// too). The relay runs where the node's control channel is (its agent opens the
+ * data channel there), so a session started through another replica is pointed at that one.
  */
-export function streamUrl(services: Services, sessionId: string): string {
-  const { port, tlsPort } = services.listening;
-  const base = tlsPort !== undefined ? `wss://${urlHost(services)}:${tlsPort}` : `ws://${urlHost(services)}:${port ?? services.config.port}`;
+export function streamUrl(services: Services, sessionId: string, home?: ChannelHome): string {
+  const urls = home && !home.local ? { http: home.httpUrl, tls: home.tlsUrl ?? undefined } : publicUrls(services);
+  const base = urls.tls ? urls.tls.replace(/^https:/, "wss:") : urls.http.replace(/^http:/, "ws:");
   return `${base}/v1/data-channel/${encodeURIComponent(sessionId)}?role=publish_subscribe&cell-number=${CELL}`;
 }
