@@ -191,3 +191,25 @@ describe("nodes: registration and node credentials", () => {
     );
   });
 });
+
+describe("nodes: the server asks for a new key pair after 30 days", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({ testClock: true });
+  });
+  after(async () => server?.destroy());
+
+  it("answers UpdateKeyPair once the key is 30 days old, and not after the rotation", async () => {
+    const a = await server.ssm().send(new CreateActivationCommand({ IamRole: "SSMServiceRole", RegistrationLimit: 1 }));
+    const node = new NodeIdentity(server.endpoint);
+    await node.registerOrThrow(a.ActivationId as string, a.ActivationCode as string);
+    assert.equal((await node.credentials()).updateKeyPair, false);
+    await server.advanceClock(29 * 24 * 3600);
+    assert.equal((await node.credentials()).updateKeyPair, false);
+    await server.advanceClock(2 * 24 * 3600);
+    assert.equal((await node.credentials()).updateKeyPair, true);
+    const rotated = await node.rotateKey();
+    assert.equal(rotated.error, undefined, JSON.stringify(rotated.body));
+    assert.equal((await node.credentials()).updateKeyPair, false);
+  });
+});

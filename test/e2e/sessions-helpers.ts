@@ -38,8 +38,12 @@ export function within<T>(p: Promise<T>, what: string, ms = 30_000): Promise<T> 
 /** A real `openssm-agent` process, registered with a hybrid activation and connected over MGS. */
 export interface AgentNode {
   instanceId: string;
+  /** The agent's identity and key (kept across restart()). */
+  dataDir: string;
   process: ChildProcess;
   output(): string;
+  /** Stops the agent process and starts it again on the same identity; resolves once it is connected. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,36 +84,57 @@ export async function startAgent(server: TestServer, tags: { Key: string; Value:
   ]);
   const instanceId = /registered (mi-[0-9a-f]{17})/.exec(reg.out)?.[1];
   if (reg.code !== 0 || !instanceId) throw new Error(`openssm-agent register failed (${reg.code}): ${reg.out}`);
-  const child = spawn(process.execPath, [...tsxArgs(), main, "run", "--data-dir", dataDir, "--transport", "mgs", "--log-level", "debug"], {
-    cwd: repoRoot,
-    env: { ...process.env, OPENSSM_AGENT_LOG_LEVEL: "debug" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  let child!: ChildProcess;
   let log = "";
-  child.stdout?.on("data", (d) => (log += d));
-  child.stderr?.on("data", (d) => (log += d));
-  const node: AgentNode = {
-    instanceId,
-    process: child,
-    output: () => log,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await exited;
-        clearTimeout(t);
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  const launch = () => {
+    child = spawn(process.execPath, [...tsxArgs(), main, "run", "--data-dir", dataDir, "--transport", "mgs", "--log-level", "debug"], {
+      cwd: repoRoot,
+      env: { ...process.env, OPENSSM_AGENT_LOG_LEVEL: "debug" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (d) => (log += d));
+    child.stderr?.on("data", (d) => (log += d));
   };
-  try {
-    await until(
+  const halt = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  const connected = () =>
+    until(
       "the agent's control channel",
       async () => (await ssm.send(new GetConnectionStatusCommand({ Target: instanceId }))).Status === "connected",
       60_000,
       200,
     );
+  launch();
+  const node: AgentNode = {
+    instanceId,
+    dataDir,
+    get process() {
+      return child;
+    },
+    output: () => log,
+    async restart() {
+      await halt();
+      await until(
+        "the node to show disconnected",
+        async () => (await ssm.send(new GetConnectionStatusCommand({ Target: instanceId }))).Status === "notconnected",
+      );
+      launch();
+      await connected();
+    },
+    async stop() {
+      await halt();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await connected();
   } catch (e) {
     await node.stop();
     throw new Error(`${(e as Error).message}\nagent log:\n${log}`);

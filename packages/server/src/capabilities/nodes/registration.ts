@@ -130,6 +130,9 @@ async function callingNode(ctx: RequestContext) {
   return row;
 }
 
+/** How long a node's RSA key serves before the server asks the agent for a new one (30 days). */
+export const NODE_KEY_MAX_AGE_MS = 30 * 24 * 3600_000;
+
 /** RequestManagedInstanceRoleToken (agent-only, RSA-signed): temporary credentials for the node. */
 export const requestManagedInstanceRoleToken = op<{ Fingerprint?: string }, object>({
   service: "ssm",
@@ -143,13 +146,15 @@ export const requestManagedInstanceRoleToken = op<{ Fingerprint?: string }, obje
         `The fingerprint does not match the one managed node ${row.instance_id} registered with; the machine may have been cloned. Register it again with a new activation.`,
       );
     }
-    const creds = await issueNodeCredentials(ctx.services, row, ctx.now().getTime());
+    const now = ctx.now().getTime();
+    const creds = await issueNodeCredentials(ctx.services, row, now);
     return {
       AccessKeyId: creds.accessKeyId,
       SecretAccessKey: creds.secretAccessKey,
       SessionToken: creds.sessionToken,
       TokenExpirationDate: new Date(creds.expiresAt),
-      UpdateKeyPair: false,
+      // A key older than this is replaced: the agent answers with UpdateManagedInstancePublicKey.
+      UpdateKeyPair: now - row.key_updated_at >= NODE_KEY_MAX_AGE_MS,
     };
   },
 });
