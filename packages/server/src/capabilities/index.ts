@@ -6,6 +6,7 @@ import { kmsCapability } from "./kms/index.js";
 import { nodesCapability } from "./nodes/index.js";
 import { parametersCapability } from "./parameters/index.js";
 import { sessionsCapability } from "./sessions/index.js";
+import { settingsCapability } from "./settings/index.js";
 import { tagsCapability } from "./tags/index.js";
 
 /** Every capability the server runs. A capability adds itself here with one line. */
@@ -18,4 +19,5 @@ export const capabilities: Capability[] = [
   commandsCapability,
   parametersCapability,
   sessionsCapability,
+  settingsCapability,
 ];

@@ -8,6 +8,7 @@ import { PARAMETER_RESOURCE_TYPE } from "./lookup.js";
 import { checkNewName, nameKey, parentPath } from "./names.js";
 import { carryPolicies, decodePolicies, encodePolicies, nextPolicyAt, parsePolicies, type StoredPolicy } from "./policies.js";
 import { countByTier, getHead, type HeadRow, labelsByVersion, pdb, versionSpan } from "./store.js";
+import { DEFAULT_PARAMETER_TIER, serviceSettingValue } from "../settings/index.js";
 import { ADVANCED_MAX_PARAMETERS, limitExceeded, resolveTier, STANDARD_MAX_PARAMETERS } from "./tiers.js";
 import { DEFAULT_KEY_ID, parameterArn, sealValue } from "./values.js";
 
@@ -113,10 +114,14 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
   const description = input.Description !== undefined ? input.Description : (existing?.description ?? null);
   const policies: StoredPolicy[] =
     input.Policies !== undefined ? parsePolicies(input.Policies, now) : existing ? carryPolicies(decodePolicies(existing.policies)) : [];
+  // No Tier in the request: the account's default tier setting (Standard unless changed) applies; an
+  // existing parameter keeps its tier under the Standard default (a parameter is never downgraded).
+  const defaultTier = input.Tier ? undefined : await serviceSettingValue(ctx.services, ctx, DEFAULT_PARAMETER_TIER);
+  const requestedTier = input.Tier ?? (defaultTier !== "Standard" ? defaultTier : undefined);
   // Intelligent-Tiering moves a new parameter to Advanced once the standard quota is used up.
-  const standardFull = !existing && input.Tier === "Intelligent-Tiering" && (await countByTier(d, ctx, "Standard")) >= STANDARD_MAX_PARAMETERS;
+  const standardFull = !existing && requestedTier === "Intelligent-Tiering" && (await countByTier(d, ctx, "Standard")) >= STANDARD_MAX_PARAMETERS;
   const tier = resolveTier({
-    requested: input.Tier,
+    requested: requestedTier,
     existing: existing?.tier,
     valueBytes: Buffer.byteLength(value, "utf8"),
     policyCount: policies.length,
