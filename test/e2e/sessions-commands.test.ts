@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { DescribeSessionsCommand } from "@aws-sdk/client-ssm";
 import { startServer, type TestServer } from "../harness/index.js";
-import { type AgentNode, cli, cliEnv, cliInPty, startAgent, stripAnsi, until, within } from "./sessions-helpers.js";
+import { type AgentNode, cli, cliEnv, cliInPty, startAgent, stripAnsi, until, within, sessionIdOf } from "./sessions-helpers.js";
 
 describe("sessions: interactive and non-interactive commands, remote hosts, restarts", () => {
   let server: TestServer;
@@ -97,7 +97,7 @@ describe("sessions: interactive and non-interactive commands, remote hosts, rest
   it("keeps a shell through a server crash and restart (ResumeSession, the agent reconnects its data channel)", async () => {
     const run = await cliInPty(["session", "start", "--target", node.instanceId, "--ca-file", server.caFile], env());
     try {
-      const sessionId = /Starting session with SessionId: (\S+)/.exec(await run.waitFor(/Starting session with SessionId: \S+/))?.[1] as string;
+      const sessionId = await sessionIdOf(run);
       run.pty.write("echo BEFORE-$((3*3))\r");
       await run.waitFor("BEFORE-9");
       await within(server.kill(), "the server to die", 30_000);

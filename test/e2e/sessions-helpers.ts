@@ -214,6 +214,13 @@ export async function cliInPty(args: string[], env: Record<string, string>, size
   };
 }
 
+const STARTED = /Starting session with SessionId: (\S+)/;
+
+/** Waits for `openssm session start` to print its session id, and returns it. */
+export async function sessionIdOf(run: PtyRun): Promise<string> {
+  return STARTED.exec(await run.waitFor(STARTED))?.[1] as string;
+}
+
 /** `openssm <args>` with pipes (port-forward, log). */
 export function cli(args: string[], env: Record<string, string>): { child: ChildProcess; output(): string; exited: Promise<number> } {
   const child = spawn(process.execPath, [...tsxArgs(), join(repoRoot, "packages/cli/src/main.ts"), ...args], {

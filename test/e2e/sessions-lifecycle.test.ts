@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DescribeSessionsCommand, GetConnectionStatusCommand, ResumeSessionCommand, StartSessionCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { createUser, startServer, type TestServer } from "../harness/index.js";
-import { type AgentNode, cliEnv, cliInPty, startAgent, stripAnsi, until, within } from "./sessions-helpers.js";
+import { type AgentNode, cliEnv, cliInPty, startAgent, stripAnsi, until, within, sessionIdOf } from "./sessions-helpers.js";
 
 /** Seed 001's Session Manager policy, on managed nodes: production nodes only, and one's own sessions. */
 const productionOnly = {
@@ -83,7 +83,7 @@ describe("sessions: lifecycle, timeouts and authorization", () => {
   it("ends a shell on TerminateSession", async () => {
     const run = await cliInPty(["session", "start", "--target", production.instanceId, "--ca-file", server.caFile], cliEnv(server, server.admin));
     try {
-      const sessionId = /Starting session with SessionId: (\S+)/.exec(await run.waitFor(/Starting session with SessionId: \S+/))?.[1] as string;
+      const sessionId = await sessionIdOf(run);
       run.pty.write("echo READY-$((1+1))\r");
       await run.waitFor("READY-2");
       await server.ssm().send(new TerminateSessionCommand({ SessionId: sessionId }));
@@ -98,7 +98,7 @@ describe("sessions: lifecycle, timeouts and authorization", () => {
   it("ends an idle shell after the idle timeout (moved clock)", async () => {
     const run = await cliInPty(["session", "start", "--target", production.instanceId, "--ca-file", server.caFile], cliEnv(server, server.admin));
     try {
-      const sessionId = /Starting session with SessionId: (\S+)/.exec(await run.waitFor(/Starting session with SessionId: \S+/))?.[1] as string;
+      const sessionId = await sessionIdOf(run);
       run.pty.write("echo IDLE-$((2+2))\r");
       await run.waitFor("IDLE-4");
       await until("connected", async () => (await sessionStatus(server, sessionId)) === "Connected");

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DescribeSessionsCommand, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from "@aws-sdk/client-ssm";
 import { allowAll, createUser, startServer, type TestServer } from "../harness/index.js";
-import { type AgentNode, cli, cliEnv, cliInPty, startAgent, stripAnsi, until, within } from "./sessions-helpers.js";
+import { type AgentNode, cli, cliEnv, cliInPty, startAgent, stripAnsi, until, within, sessionIdOf } from "./sessions-helpers.js";
 
 /** Session preferences as the console writes them: the account's SSM-SessionManagerRunShell. */
 async function setPreferences(server: TestServer, inputs: Record<string, unknown>): Promise<void> {
@@ -35,7 +35,7 @@ describe("sessions: preferences from SSM-SessionManagerRunShell", () => {
 
   async function shell(env: Record<string, string>) {
     const run = await cliInPty(["session", "start", "--target", node.instanceId, "--ca-file", server.caFile], env);
-    const sessionId = /Starting session with SessionId: (\S+)/.exec(await run.waitFor(/Starting session with SessionId: \S+/))?.[1] as string;
+    const sessionId = await sessionIdOf(run);
     return { run, sessionId };
   }
 

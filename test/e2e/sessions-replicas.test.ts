@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DescribeSessionsCommand, GetConnectionStatusCommand, StartSessionCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import { startServer, type TestServer, testEngine } from "../harness/index.js";
-import { type AgentNode, cliEnv, cliInPty, startAgent, stripAnsi, until, within } from "./sessions-helpers.js";
+import { type AgentNode, cliEnv, cliInPty, startAgent, stripAnsi, until, within, sessionIdOf } from "./sessions-helpers.js";
 
 /**
  * Two replicas on one PostgreSQL database. The node keeps its control channel on the second; the
@@ -35,7 +35,7 @@ describe("sessions across replicas (PostgreSQL)", { skip: testEngine !== "postgr
   it("opens a shell through the replica that does not hold the node's channel", async () => {
     const run = await cliInPty(["session", "start", "--target", node.instanceId, "--ca-file", first.caFile], cliEnv(first, first.admin));
     try {
-      const sessionId = /Starting session with SessionId: (\S+)/.exec(await run.waitFor(/Starting session with SessionId: \S+/))?.[1] as string;
+      const sessionId = await sessionIdOf(run);
       run.pty.write("echo ACROSS-$((20+22))\r");
       await run.waitFor("ACROSS-42");
       run.pty.write("exit\r");
@@ -63,7 +63,7 @@ describe("sessions across replicas (PostgreSQL)", { skip: testEngine !== "postgr
   it("ends a shell on the other replica when TerminateSession is called on this one", async () => {
     const run = await cliInPty(["session", "start", "--target", node.instanceId, "--ca-file", first.caFile], cliEnv(first, first.admin));
     try {
-      const sessionId = /Starting session with SessionId: (\S+)/.exec(await run.waitFor(/Starting session with SessionId: \S+/))?.[1] as string;
+      const sessionId = await sessionIdOf(run);
       run.pty.write("echo READY-$((1+1))\r");
       await run.waitFor("READY-2");
       await first.ssm().send(new TerminateSessionCommand({ SessionId: sessionId }));

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { DescribeSessionsCommand } from "@aws-sdk/client-ssm";
 import { openStorage } from "@openssm/server";
 import { startServer, type TestServer } from "../harness/index.js";
-import { type AgentNode, cli, cliEnv, cliInPty, startAgent, stripAnsi, until, within } from "./sessions-helpers.js";
+import { type AgentNode, cli, cliEnv, cliInPty, sessionIdOf, startAgent, stripAnsi, until, within } from "./sessions-helpers.js";
 
 describe("sessions: a shell through openssm session start", () => {
   let server: TestServer;
@@ -25,8 +25,7 @@ describe("sessions: a shell through openssm session start", () => {
       cliEnv(server, server.admin),
     );
     try {
-      const started = await run.waitFor(/Starting session with SessionId: (\S+)/);
-      sessionId = /Starting session with SessionId: (\S+)/.exec(started)?.[1] as string;
+      sessionId = await sessionIdOf(run);
       run.pty.write("echo SESSION-$((6*7))\r");
       await run.waitFor("SESSION-42");
       run.pty.resize(132, 40);
