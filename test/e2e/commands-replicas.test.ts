@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
+import { DeregisterManagedInstanceCommand, GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { type ControlChannel, FakeNode, registerFakeNode, replyPayload } from "../harness/fake-node.js";
 import { eventually, startServer, type TestServer, testEngine } from "../harness/index.js";
 
@@ -43,5 +43,9 @@ describe("Run Command across replicas (PostgreSQL)", { skip: testEngine !== "pos
       return r.Status === "Success" ? r : undefined;
     });
     assert.equal(inv.StandardOutputContent, "node\n");
+  });
+  test("a node deregistered through one replica loses its control channel on the other", async () => {
+    await first.ssm().send(new DeregisterManagedInstanceCommand({ InstanceId: node.instanceId }));
+    await eventually(async () => channel.closed || undefined, { timeoutMs: 10_000, intervalMs: 100, what: "the channel on the other replica to close" });
   });
 });

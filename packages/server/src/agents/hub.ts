@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { deregisteredNodes } from "../capabilities/nodes/index.js";
 import type { Services } from "../runtime.js";
 import { nodesWithDeliverable } from "./queue.js";
 import { type ChannelHome, forgetChannelHome, HEARTBEAT_MS, heartbeat, leave, recordChannelHome, remoteChannelHome } from "./replicas.js";
@@ -17,6 +18,8 @@ export interface ControlChannelHandle {
 
 /** How often a replica looks in storage for messages its channels and polls should get (other replicas' jobs, redeliveries). */
 const POLL_INTERVAL_MS = 200;
+/** How often a replica checks whether nodes connected to it were deregistered elsewhere. */
+const DEREGISTRATION_CHECK_MS = 1_000;
 
 /**
  * This replica's share of delivery: the control channels it holds and the ec2messages polls it keeps
@@ -32,6 +35,7 @@ export class DeliveryHub {
   /** This process among the replicas sharing the database. */
   readonly replicaId = randomUUID();
   private lastHeartbeat = 0;
+  private lastDeregistrationCheck = 0;
 
   constructor(private services: Services) {}
 
@@ -140,6 +144,11 @@ export class DeliveryHub {
     if (ids.length === 0) return;
     this.polling = true;
     try {
+      // A node deregistered through another replica loses its channel and polls here within a second.
+      if (Date.now() - this.lastDeregistrationCheck >= DEREGISTRATION_CHECK_MS) {
+        this.lastDeregistrationCheck = Date.now();
+        for (const id of await deregisteredNodes(this.services.db, ids)) this.disconnect(id, "the node was deregistered");
+      }
       const due = await nodesWithDeliverable(this.services.db, ids, this.services.clock.now());
       for (const id of due) this.notify(id);
     } catch (err) {

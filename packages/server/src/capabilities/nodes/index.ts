@@ -10,7 +10,17 @@ import { describeInstanceProperties } from "./instance-properties.js";
 import { listNodesOperations } from "./list-nodes.js";
 import { registrationOperations } from "./registration.js";
 import { rsaAuthScheme } from "./rsa-auth.js";
-import { addDeregistrationListener, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
+import {
+  addDeregistrationListener,
+  deregisteredAmong,
+  findInstance,
+  NODE_RESOURCE_TYPE,
+  type NodeRecord,
+  nodeArn,
+  type Scope,
+  toNodeRecord,
+  touch,
+} from "./store.js";
 import { nodeMigrations } from "./tables.js";
 import { resolveTargetIds, type TargetInput } from "./targets.js";
 import { ApiError } from "../../http/errors.js";
@@ -88,6 +98,11 @@ export function touchNode(db: AnyDb, scope: Scope, instanceId: string, now: numb
 }
 
 /** Called (in this process) right after a node is deregistered, so agent channels can close. Returns an unsubscribe function. */
+/** Of these nodes, the ones deregistered (another replica's DeregisterManagedInstance included). */
+export function deregisteredNodes(db: AnyDb, instanceIds: string[]): Promise<string[]> {
+  return deregisteredAmong(db, instanceIds);
+}
+
 export function onNodeDeregistered(listener: (scope: Scope, instanceId: string) => void): () => void {
   return addDeregistrationListener(listener);
 }

@@ -39,6 +39,18 @@ export async function findInstance(db: AnyDb, scope: Scope, instanceId: string):
 }
 
 /** The node by id alone (ids are globally unique): for authentication, where the scope is not known yet. */
+/** Of these nodes, the ones deregistered (by this replica or another). */
+export async function deregisteredAmong(db: AnyDb, instanceIds: string[]): Promise<string[]> {
+  if (instanceIds.length === 0) return [];
+  const rows = await nodeDb(db)
+    .selectFrom("nodes_instances")
+    .select("instance_id")
+    .where("instance_id", "in", instanceIds)
+    .where("deregistered_at", "is not", null)
+    .execute();
+  return rows.map((r) => r.instance_id);
+}
+
 export async function findInstanceById(db: AnyDb, instanceId: string): Promise<InstanceRow | undefined> {
   return nodeDb(db).selectFrom("nodes_instances").selectAll().where("instance_id", "=", instanceId).executeTakeFirst();
 }
