@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { ServerConfig } from "../config.js";
 import type { AuditLog } from "../events/audit.js";
@@ -24,7 +25,7 @@ const entry = new URL(`./worker-main${import.meta.url.endsWith(".ts") ? ".ts" : 
  * replaces a worker that dies.
  */
 export async function startApiWorkers(config: ServerConfig, main: MainProcess, accountId: string, audit: AuditLog, log: Logger): Promise<ApiWorkers> {
-  cluster.setupPrimary({ exec: entry.pathname, args: [], silent: false });
+  cluster.setupPrimary({ exec: fileURLToPath(entry), args: [], silent: false });
   const workers = new Set<Worker>();
   let stopping = false;
   let port: number;
