@@ -18,7 +18,7 @@ import { bootstrap } from "./iam/bootstrap.js";
 import { iamMigrations } from "./iam/tables.js";
 import type { Capability, Services } from "./runtime.js";
 import { createServices } from "./services.js";
-import { offsetClock, systemClock } from "./scheduler/clock.js";
+import { clockFor } from "./scheduler/clock.js";
 import { schedulerMigrations } from "./scheduler/scheduler.js";
 import { migrate } from "./storage/migrations.js";
 import { openStorage } from "./storage/database.js";
@@ -52,7 +52,7 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
   const capabilities = opts.capabilities ?? allCapabilities;
   const storage = openStorage(config.databaseUrl);
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
-  const clock = config.testClock ? offsetClock() : systemClock();
+  const clock = clockFor(config);
 
   const migrations = {
     ...iamMigrations(storage.engine),

@@ -3,7 +3,7 @@ import type { ServerConfig } from "./config.js";
 import { type AuditLog, createAuditLog } from "./events/audit.js";
 import { createEventBus } from "./events/bus.js";
 import type { Services } from "./runtime.js";
-import { type Clock, offsetClock, systemClock } from "./scheduler/clock.js";
+import { type Clock, clockFor } from "./scheduler/clock.js";
 import { createScheduler } from "./scheduler/scheduler.js";
 import type { Storage } from "./storage/database.js";
 
@@ -16,7 +16,7 @@ export function createServices(
   defaultAccountId: string,
   opts: { audit?: AuditLog; clock?: Clock } = {},
 ): Services {
-  const clock = opts.clock ?? (config.testClock ? offsetClock() : systemClock());
+  const clock = opts.clock ?? clockFor(config);
   return {
     config,
     engine: storage.engine,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { deregisteredNodes } from "../capabilities/nodes/index.js";
+import { publicUrls } from "../http/public-urls.js";
 import type { Services } from "../runtime.js";
 import { nodesWithDeliverable } from "./queue.js";
 import { type ChannelHome, forgetChannelHome, HEARTBEAT_MS, heartbeat, leave, recordChannelHome, remoteChannelHome } from "./replicas.js";
@@ -55,7 +56,10 @@ export class DeliveryHub {
 
   /** Where the node's control channel is: here, on another live replica, or nowhere. */
   async home(instanceId: string): Promise<ChannelHome | undefined> {
-    if (this.channels.has(instanceId)) return { local: true, replicaId: this.replicaId, httpUrl: "", tlsUrl: null };
+    if (this.channels.has(instanceId)) {
+      const urls = publicUrls(this.services);
+      return { local: true, replicaId: this.replicaId, httpUrl: urls.http, tlsUrl: urls.tls ?? null };
+    }
     const home = await remoteChannelHome(this.services, instanceId);
     return home && home.replicaId !== this.replicaId ? home : undefined;
   }

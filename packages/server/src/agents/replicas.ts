@@ -7,7 +7,7 @@ export const REPLICA_TTL_MS = 20_000;
 /** How often a replica writes its heartbeat. */
 export const HEARTBEAT_MS = 5_000;
 
-/** Where a node's control channel is: this replica, or another one (and how clients reach it). */
+/** Where a node's control channel is: this replica or another one, and how clients reach that replica. */
 export interface ChannelHome {
   local: boolean;
   replicaId: string;

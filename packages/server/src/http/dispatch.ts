@@ -40,6 +40,11 @@ const models: Record<string, { model: ServiceModel; service: "ssm" | "kms" | "ec
 
 const PREFIX = { ssm: "AmazonSSM", kms: "TrentService", ec2messages: "EC2WindowsMessageDeliveryService" } as const;
 
+/** The X-Amz-Target an operation answers: AmazonSSM.GetParameter, TrentService.Decrypt, ... */
+export function targetOf(def: Pick<OperationDef, "service" | "name">): string {
+  return `${PREFIX[def.service]}.${def.name}`;
+}
+
 /** Routes AWS JSON 1.1 calls (X-Amz-Target) to the handlers the capabilities registered. */
 export class Dispatcher {
   private handlers = new Map<string, OperationDef>();
@@ -50,8 +55,7 @@ export class Dispatcher {
   ) {}
 
   register(def: OperationDef): void {
-    const prefix = PREFIX[def.service];
-    const key = `${prefix}.${def.name}`;
+    const key = targetOf(def);
     if (this.handlers.has(key)) throw new Error(`operation ${key} registered twice`);
     this.handlers.set(key, def);
   }

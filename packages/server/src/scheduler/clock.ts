@@ -6,6 +6,11 @@ export interface Clock {
   readonly movable: boolean;
 }
 
+/** The server's clock: the system's, or one tests can move (--test-clock). */
+export function clockFor(config: { testClock: boolean }): Clock {
+  return config.testClock ? offsetClock() : systemClock();
+}
+
 export function systemClock(): Clock {
   return {
     now: () => Date.now(),

@@ -4,13 +4,13 @@ import pino from "pino";
 import { capabilities as allCapabilities } from "../capabilities/index.js";
 import { loadMasterKey } from "../crypto/master-key.js";
 import { apiHandler, isApiRequest } from "../http/app.js";
-import { Dispatcher } from "../http/dispatch.js";
+import { Dispatcher, targetOf } from "../http/dispatch.js";
 import { Authenticator } from "../iam/authenticate.js";
 import { createServices } from "../services.js";
 import { openStorage } from "../storage/database.js";
 import { auditRelay } from "./audit-relay.js";
 import { Forwarder } from "./forward.js";
-import { LOCAL_CAPABILITIES, LOCAL_OPERATIONS } from "./local-operations.js";
+import { LOCAL_OPERATIONS } from "./local-operations.js";
 import { type FromWorker, isMessage, type ToWorker } from "./messages.js";
 
 const send = (m: FromWorker) => {
@@ -30,7 +30,9 @@ export async function runApiWorker(start: Extract<ToWorker, { openssm: "start" }
   const services = createServices(config, storage, masterKey, log, start.accountId, { audit: auditRelay(send) });
   const authenticator = new Authenticator(storage.db, masterKey, config.credentialCacheSeconds * 1000, () => services.clock.now());
   const dispatcher = new Dispatcher(services, authenticator);
-  const local = allCapabilities.filter((c) => LOCAL_CAPABILITIES.has(c.name));
+  // The capabilities that own a local operation; their start() only registers (taggable types,
+  // scheduler jobs that never run here), it starts no work.
+  const local = allCapabilities.filter((c) => c.operations?.some((o) => LOCAL_OPERATIONS.has(targetOf(o))));
   for (const c of local) for (const o of c.operations ?? []) dispatcher.register(o);
   for (const c of local) await c.start?.(services);
 

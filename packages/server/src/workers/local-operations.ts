@@ -18,6 +18,3 @@ export const LOCAL_OPERATIONS: ReadonlySet<string> = new Set([
   "TrentService.ListKeys",
   "TrentService.ListAliases",
 ]);
-
-/** The capabilities whose operations above run in a worker (their start() only registers, it starts no work). */
-export const LOCAL_CAPABILITIES: ReadonlySet<string> = new Set(["tags", "documents", "kms", "parameters"]);

@@ -10,17 +10,7 @@ import { describeInstanceProperties } from "./instance-properties.js";
 import { listNodesOperations } from "./list-nodes.js";
 import { registrationOperations } from "./registration.js";
 import { rsaAuthScheme } from "./rsa-auth.js";
-import {
-  addDeregistrationListener,
-  deregisteredAmong,
-  findInstance,
-  NODE_RESOURCE_TYPE,
-  type NodeRecord,
-  nodeArn,
-  type Scope,
-  toNodeRecord,
-  touch,
-} from "./store.js";
+import { addDeregistrationListener, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
 import { nodeMigrations } from "./tables.js";
 import { resolveTargetIds, type TargetInput } from "./targets.js";
 import { ApiError } from "../../http/errors.js";
@@ -97,12 +87,10 @@ export function touchNode(db: AnyDb, scope: Scope, instanceId: string, now: numb
   return touch(db, scope, instanceId, now, channel);
 }
 
-/** Called (in this process) right after a node is deregistered, so agent channels can close. Returns an unsubscribe function. */
 /** Of these nodes, the ones deregistered (another replica's DeregisterManagedInstance included). */
-export function deregisteredNodes(db: AnyDb, instanceIds: string[]): Promise<string[]> {
-  return deregisteredAmong(db, instanceIds);
-}
+export { deregisteredAmong as deregisteredNodes } from "./store.js";
 
+/** Called (in this process) right after a node is deregistered, so agent channels can close. Returns an unsubscribe function. */
 export function onNodeDeregistered(listener: (scope: Scope, instanceId: string) => void): () => void {
   return addDeregistrationListener(listener);
 }

@@ -38,7 +38,6 @@ export async function findInstance(db: AnyDb, scope: Scope, instanceId: string):
     .executeTakeFirst();
 }
 
-/** The node by id alone (ids are globally unique): for authentication, where the scope is not known yet. */
 /** Of these nodes, the ones deregistered (by this replica or another). */
 export async function deregisteredAmong(db: AnyDb, instanceIds: string[]): Promise<string[]> {
   if (instanceIds.length === 0) return [];
@@ -51,6 +50,7 @@ export async function deregisteredAmong(db: AnyDb, instanceIds: string[]): Promi
   return rows.map((r) => r.instance_id);
 }
 
+/** The node by id alone (ids are globally unique): for authentication, where the scope is not known yet. */
 export async function findInstanceById(db: AnyDb, instanceId: string): Promise<InstanceRow | undefined> {
   return nodeDb(db).selectFrom("nodes_instances").selectAll().where("instance_id", "=", instanceId).executeTakeFirst();
 }

@@ -15,7 +15,9 @@ export function nodeConnection(services: Services, instanceId: string): Promise<
   return controlChannelHome(services, instanceId);
 }
 
-function interactiveShell(services: Services, payload: MGSPayload): Buffer {
+/** The `interactive_shell` message that starts a session on the node (its task as JSON). */
+function interactiveShell(services: Services, sessionId: string, taskJson: string): Buffer {
+  const payload: MGSPayload = { Content: taskJson, TaskId: sessionId, Topic: START_SESSION_TOPIC, SchemaVersion: 1 };
   return encodeJsonMessage(MessageType.InteractiveShell, payload, { createdDate: services.clock.now() });
 }
 
@@ -27,7 +29,7 @@ export const remoteStartDelivery: DeliveryHandler = {
   topic: START_SESSION_TOPIC,
   controlFrame(services: Services, message: MessageRow): Buffer {
     const task = JSON.parse(message.payload) as AgentTaskPayload;
-    return interactiveShell(services, { Content: message.payload, TaskId: task.SessionId, Topic: START_SESSION_TOPIC, SchemaVersion: 1 });
+    return interactiveShell(services, task.SessionId, message.payload);
   },
 };
 
@@ -47,17 +49,15 @@ export async function sendStartSession(
   accountId: string,
   region: string,
 ): Promise<boolean> {
-  if (home.local) {
-    const payload: MGSPayload = { Content: JSON.stringify(task), TaskId: task.SessionId, Topic: START_SESSION_TOPIC, SchemaVersion: 1 };
-    return sendToChannel(services, instanceId, interactiveShell(services, payload));
-  }
+  const taskJson = JSON.stringify(task);
+  if (home.local) return sendToChannel(services, instanceId, interactiveShell(services, task.SessionId, taskJson));
   await sendToNode(services, {
     messageId: `${START_SESSION_TOPIC}.${task.SessionId}`,
     accountId,
     region,
     instanceId,
     topic: START_SESSION_TOPIC,
-    payload: JSON.stringify(task),
+    payload: taskJson,
     expiresAt: services.clock.now() + REMOTE_START_TTL_MS,
   });
   return true;

@@ -12,7 +12,7 @@ const CELL = Buffer.from(`openssm:${hostname()}`).toString("base64url");
  * data channel there), so a session started through another replica is pointed at that one.
  */
 export function streamUrl(services: Services, sessionId: string, home?: ChannelHome): string {
-  const urls = home && !home.local ? { http: home.httpUrl, tls: home.tlsUrl ?? undefined } : publicUrls(services);
+  const urls = home ? { http: home.httpUrl, tls: home.tlsUrl ?? undefined } : publicUrls(services);
   const base = urls.tls ? urls.tls.replace(/^https:/, "wss:") : urls.http.replace(/^http:/, "ws:");
   return `${base}/v1/data-channel/${encodeURIComponent(sessionId)}?role=publish_subscribe&cell-number=${CELL}`;
 }
