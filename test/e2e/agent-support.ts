@@ -8,7 +8,7 @@ import {
   type GetCommandInvocationCommandOutput,
   ListCommandInvocationsCommand,
 } from "@aws-sdk/client-ssm";
-import { signHmac } from "../../packages/agent/src/aws/sigv4.js";
+import { signHmac } from "@openssm/protocol";
 import { awsCli, eventually, type TestServer } from "../harness/index.js";
 import { repoRoot } from "../harness/paths.js";
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
-import { awsCli, eventually, startServer, type TestServer } from "../harness/index.js";
+import { awsCli, eventually, runProcess, startServer, type TestServer } from "../harness/index.js";
 import { openssm } from "./security-helpers.js";
 
 describe("openssm iam: users, policies and access keys from the command line", () => {
@@ -34,13 +34,50 @@ describe("openssm iam: users, policies and access keys from the command line", (
     assert.equal(put.code, 0, put.stderr);
     assert.equal(put.stdout, "");
 
-    const key = await openssm(server, ["iam", "create-access-key", "--user-name", "carol", "--credentials-profile", "carol"]);
+    // --credentials-profile adds the key to the data dir's credentials file (the README's AWS_SHARED_CREDENTIALS_FILE), mode 0600.
+    const key = await openssm(server, ["iam", "create-access-key", "--user-name", "carol", "--credentials-profile", "carol"], {
+      AWS_SHARED_CREDENTIALS_FILE: "",
+    });
     assert.equal(key.code, 0, key.stderr);
-    const id = /aws_access_key_id = (AKIA[A-Z0-9]{16})/.exec(key.stdout)?.[1];
-    const secret = /aws_secret_access_key = (\S{40})/.exec(key.stdout)?.[1];
-    assert.ok(id && secret, key.stdout);
-    assert.match(key.stdout, /^\[carol\]$/m);
+    const credentialsFile = join(server.dataDir, "credentials");
+    assert.match(key.stdout, new RegExp(`added profile \\[carol\\] \\(AKIA[A-Z0-9]{16}, .*\\) to ${credentialsFile}`));
+    assert.doesNotMatch(key.stdout, /aws_secret_access_key/);
+    assert.equal(statSync(credentialsFile).mode & 0o777, 0o600);
+    const written = readFileSync(credentialsFile, "utf8");
+    const id = /aws_access_key_id = (AKIA[A-Z0-9]{16})/.exec(written)?.[1];
+    const secret = /aws_secret_access_key = (\S{40})/.exec(written)?.[1];
+    assert.ok(id && secret, written);
+    assert.match(written, /^\[carol\]$/m);
     const creds = { accessKeyId: id, secretAccessKey: secret };
+    // The aws CLI finds the profile where the README points AWS_SHARED_CREDENTIALS_FILE.
+    const aws = process.env.OPENSSM_TEST_AWS_CLI ?? "/usr/bin/aws";
+    const byProfile = await runProcess(
+      "env",
+      ["-u", "AWS_ACCESS_KEY_ID", "-u", "AWS_SECRET_ACCESS_KEY", "-u", "AWS_SESSION_TOKEN", "-u", "AWS_PROFILE", aws, "sts", "get-caller-identity"].concat([
+        "--profile",
+        "carol",
+        "--endpoint-url",
+        server.endpoint,
+        "--region",
+        "us-east-1",
+        "--output",
+        "json",
+      ]),
+      { AWS_SHARED_CREDENTIALS_FILE: credentialsFile, AWS_CONFIG_FILE: "/dev/null" },
+    );
+    assert.equal(byProfile.code, 0, byProfile.stderr);
+    assert.equal(JSON.parse(byProfile.stdout).Arn, user.json.User.Arn);
+    // A second key under the same profile name is refused before it is made; `-` prints the profile instead.
+    const again = await openssm(server, ["iam", "create-access-key", "--user-name", "carol", "--credentials-profile", "carol"], {
+      AWS_SHARED_CREDENTIALS_FILE: "",
+    });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already has a profile \[carol\]/);
+    const printed = await openssm(server, ["iam", "create-access-key", "--user-name", "carol", "--credentials-profile", "carol2", "--credentials-file", "-"]);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.match(printed.stdout, /^\[carol2\]\naws_access_key_id = AKIA/m);
+    const printedId = /aws_access_key_id = (AKIA[A-Z0-9]{16})/.exec(printed.stdout)?.[1] as string;
+    assert.equal((await openssm(server, ["iam", "delete-access-key", "--access-key-id", printedId])).code, 0);
 
     const who = await awsCli(server, ["sts", "get-caller-identity"], { creds });
     assert.equal(who.code, 0, who.stderr);

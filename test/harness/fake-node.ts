@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { AddTagsToResourceCommand, CreateActivationCommand } from "@aws-sdk/client-ssm";
 import {
@@ -10,23 +10,11 @@ import {
   jsonPayload,
   MessageType,
   type SendReplyPayload,
+  signHmac,
 } from "@openssm/protocol";
 import WebSocket from "ws";
 import { type NodeCredentials, NodeIdentity } from "./node-identity.js";
 import type { TestServer } from "./server.js";
-
-/**
- * A managed node reduced to its wire protocols, for Run Command tests: registration with an RSA key
- * (NodeIdentity), ec2messages polling and the MGS control channel, signed with SigV4 as the agent
- * signs. It runs nothing: tests decide what it replies.
- */
-const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
-const amzDate = (t: number) =>
-  new Date(t)
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}/, "");
 
 /** SigV4 headers (host, x-amz-date, x-amz-security-token, authorization) for a request. */
 export function signRequest(
@@ -35,29 +23,9 @@ export function signRequest(
   region: string,
   service: string,
 ): Record<string, string> {
-  const when = amzDate(Date.now());
-  const headers: Record<string, string> = { ...(r.headers ?? {}), host: r.url.host, "x-amz-date": when };
-  if (creds.sessionToken) headers["x-amz-security-token"] = creds.sessionToken;
-  const names = Object.keys(headers)
-    .map((n) => n.toLowerCase())
-    .sort();
-  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const query = [...r.url.searchParams.entries()]
-    .map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)])
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join("&");
-  // SigV4 for services other than S3 encodes each segment of the (already encoded) path once more.
-  const path = r.url.pathname
-    .split("/")
-    .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join("/");
-  const canonical = [r.method, path || "/", query, names.map((n) => `${n}:${lower[n].trim()}\n`).join(""), names.join(";"), sha256(r.body)].join("\n");
-  const scope = `${when.slice(0, 8)}/${region}/${service}/aws4_request`;
-  const toSign = ["AWS4-HMAC-SHA256", when, scope, sha256(canonical)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, when.slice(0, 8)), region), service), "aws4_request");
-  const signature = createHmac("sha256", key).update(toSign).digest("hex");
-  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}` };
+  const req = { method: r.method, url: r.url, body: r.body, headers: { ...(r.headers ?? {}) } };
+  signHmac(req, { region, service }, creds);
+  return req.headers;
 }
 
 export interface Ec2Reply {
@@ -66,6 +34,11 @@ export interface Ec2Reply {
   error?: string;
 }
 
+/**
+ * A managed node reduced to its wire protocols, for Run Command tests: registration with an RSA key
+ * (NodeIdentity), ec2messages polling and the MGS control channel, signed with SigV4 as the agent
+ * signs. It runs nothing: tests decide what it replies.
+ */
 export class FakeNode {
   constructor(
     readonly server: TestServer,
@@ -76,18 +49,22 @@ export class FakeNode {
 
   /** An EC2WindowsMessageDeliveryService call, signed for ec2messages. */
   async ec2messages(operation: string, input: Record<string, unknown>): Promise<Ec2Reply> {
+    return this.jsonCall(`EC2WindowsMessageDeliveryService.${operation}`, "ec2messages", input);
+  }
+
+  /** An AmazonSSM call signed with the node's credentials, as the agent makes its agent-only calls (ListInstanceAssociations). */
+  async ssm(operation: string, input: Record<string, unknown>): Promise<Ec2Reply> {
+    return this.jsonCall(`AmazonSSM.${operation}`, "ssm", input);
+  }
+
+  private async jsonCall(target: string, service: string, input: Record<string, unknown>): Promise<Ec2Reply> {
     const url = new URL(this.server.endpoint);
     const body = JSON.stringify(input);
     const headers = signRequest(
-      {
-        method: "POST",
-        url: new URL("/", url),
-        body,
-        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `EC2WindowsMessageDeliveryService.${operation}` },
-      },
+      { method: "POST", url: new URL("/", url), body, headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target } },
       this.creds,
       this.region,
-      "ec2messages",
+      service,
     );
     const res = await fetch(new URL("/", url), { method: "POST", headers, body });
     const text = await res.text();

@@ -1,11 +1,13 @@
-import { constants, createHash, generateKeyPairSync, type KeyObject, randomUUID, sign } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { GetConnectionStatusCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import { signRsa } from "@openssm/protocol";
 import type { Credentials } from "./server.js";
 
 /**
  * A managed node's identity, done as the real amazon-ssm-agent does it and written from the
- * protocol only (shares no code with the server or the agent package): an RSA-2048 key pair,
+ * protocol only (shares no code with the server or the agent package but the SigV4 signer of
+ * @openssm/protocol, itself checked against AWS's test vectors): an RSA-2048 key pair,
  * RegisterManagedInstance unsigned, then RequestManagedInstanceRoleToken and
  * UpdateManagedInstancePublicKey signed with the RSA-PSS variant of SigV4.
  */
@@ -21,13 +23,6 @@ export interface ApiReply {
   /** the error's __type, when the call failed */
   error?: string;
 }
-
-const amzDate = (t: number) =>
-  new Date(t)
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}/, "");
-const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 
 function newKeyPair(): { privateKey: KeyObject; publicKeyBase64: string } {
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -108,9 +103,8 @@ export class NodeIdentity {
     };
     if (signing === "rsa") {
       if (!this.instanceId) throw new Error("register the node before signing with its key");
-      const when = amzDate(Date.now() + this.clockOffsetMs);
-      headers["x-amz-date"] = when;
-      headers.authorization = this.rsaAuthorization(headers, body, when);
+      const signed = { method: "POST", url: new URL("/", url), headers, body };
+      signRsa(signed, { region: this.region, service: "ssm" }, this.instanceId, this.keys.privateKey, new Date(Date.now() + this.clockOffsetMs));
     }
     return new Promise((resolve, reject) => {
       const req = request({ host: url.hostname, port: url.port, path: "/", method: "POST", headers }, (res) => {
@@ -131,20 +125,6 @@ export class NodeIdentity {
       req.on("error", reject);
       req.end(body);
     });
-  }
-
-  /** SigV4's canonical request and string to sign, signed with RSA-PSS (SHA-256, salt 32) and sent base64. */
-  private rsaAuthorization(headers: Record<string, string>, body: string, when: string): string {
-    const names = Object.keys(headers).sort();
-    const canonicalHeaders = names.map((n) => `${n}:${headers[n].trim()}\n`).join("");
-    const signedHeaders = names.join(";");
-    const canonical = ["POST", "/", "", canonicalHeaders, signedHeaders, sha256(body)].join("\n");
-    const scope = `${when.slice(0, 8)}/${this.region}/ssm/aws4_request`;
-    const toSign = ["AWS4-HMAC-SHA256", when, scope, sha256(canonical)].join("\n");
-    const signature = sign("sha256", Buffer.from(toSign), { key: this.keys.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }).toString(
-      "base64",
-    );
-    return `AWS4-HMAC-SHA256 Credential=${this.instanceId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   }
 }
 

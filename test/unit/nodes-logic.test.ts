@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { evaluate } from "../../packages/server/src/iam/policy.js";
-import { nodeIdOf } from "../../packages/server/src/capabilities/nodes/credentials.js";
+import { nodeIdOf } from "../../packages/server/src/agents/node-identity.js";
 import { activationCodeMatches, hashActivationCode, newActivationCode, newInstanceId } from "../../packages/server/src/capabilities/nodes/ids.js";
 import { compareVersions } from "../../packages/server/src/capabilities/nodes/instance-view.js";
 import { nodePolicy, RSA_KEY_POLICY } from "../../packages/server/src/capabilities/nodes/node-policy.js";

@@ -1,12 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so a checkout works right after `npm install`.
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// `openssm`: runs the TypeScript CLI in this process through tsx's loader, so a checkout works right
+// after `npm install`, and signals (Ctrl-C, SIGTERM from npm or systemd) reach the CLI itself rather
+// than a parent that would leave a child behind. tsx is resolved from this file's checkout, not from
+// the directory the command runs in.
+import { register } from "tsx/esm/api";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = require.resolve("tsx/cli");
-const r = spawnSync(process.execPath, [tsx, join(here, "..", "src", "main.ts"), ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(r.status ?? 1);
+register();
+await import("../src/main.ts");

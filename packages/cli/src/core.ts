@@ -1,20 +1,28 @@
 /**
- * The parts of the server that the commands other than `server` use, imported from their modules so
- * that `openssm iam ...` starts without loading the whole server (HTTP, capabilities, agents).
+ * The parts of the server that the commands other than `server` use, from its entry point (which
+ * loads the whole server, HTTP, capabilities and agents, only when startServer runs).
  */
-import type { createAuditLog } from "../../server/src/events/audit.js";
+import type { createAuditLog } from "@openssm/server";
 
-export * as iam from "../../server/src/iam/principals.js";
-export { ensureDefaultAccount } from "../../server/src/iam/bootstrap.js";
-export { randomAccountId } from "../../server/src/iam/ids.js";
-export { type PolicyDocument, policyProblem } from "../../server/src/iam/policy.js";
-export { iamMigrations } from "../../server/src/iam/tables.js";
-export { auditMigrations, createAuditLog } from "../../server/src/events/audit.js";
-export { createEventBus, eventMigrations } from "../../server/src/events/bus.js";
-export { openStorage, type AnyDb, type Engine } from "../../server/src/storage/database.js";
-export { migrate } from "../../server/src/storage/migrations.js";
-export { loadMasterKey } from "../../server/src/crypto/master-key.js";
-export { resolveConfig, type ServerConfig } from "../../server/src/config.js";
+export {
+  iam,
+  ensureDefaultAccount,
+  randomAccountId,
+  type PolicyDocument,
+  policyProblem,
+  iamMigrations,
+  auditMigrations,
+  createAuditLog,
+  createEventBus,
+  eventMigrations,
+  openStorage,
+  type AnyDb,
+  type Engine,
+  migrate,
+  loadMasterKey,
+  resolveConfig,
+  type ServerConfig,
+} from "@openssm/server";
 
 type Logger = Parameters<typeof createAuditLog>[1];
 const nothing = () => {};

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerAuditCommand } from "./audit-command.js";
+import { registerCommandCommands } from "./command-command.js";
 import { CliError } from "./errors.js";
 import { registerEventsCommand } from "./events-command.js";
 import { registerIamCommands } from "./iam/index.js";
@@ -20,6 +21,7 @@ registerIamCommands(program);
 registerAuditCommand(program);
 registerEventsCommand(program);
 registerSessionCommands(program);
+registerCommandCommands(program);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`openssm: ${e.message}\n`);

@@ -24,6 +24,8 @@ export function registerServerCommand(program: Command): void {
       "--api-workers <n>",
       "extra processes that answer read-only API calls on the same port, for more throughput on several cores (OPENSSM_API_WORKERS, default 0; auto: one per CPU)",
     )
+    .option("--regions <names...>", "the only regions requests may be signed for (OPENSSM_REGIONS, comma-separated; default AWS's region names)")
+    .option("--account-id <id>", "12-digit id of the default account made at first start (OPENSSM_ACCOUNT_ID; default random)")
     .action(async (o) => {
       const server = await startServer({
         host: o.host,
@@ -39,6 +41,8 @@ export function registerServerCommand(program: Command): void {
         tlsKeyFile: o.tlsKey,
         agentPollSeconds: o.agentPollSeconds,
         apiWorkers: o.apiWorkers,
+        regions: o.regions,
+        accountId: o.accountId,
       });
       const lines = [`openssm server listening on ${server.url} (${server.services.engine})`, `account: ${server.services.defaultAccountId}`];
       const workers = server.workerPids();
@@ -57,11 +61,22 @@ export function registerServerCommand(program: Command): void {
         lines.push(`  aws ssm describe-parameters --profile openssm --region us-east-1 --endpoint-url ${server.url}`);
       }
       process.stderr.write(`${lines.join("\n")}\n`);
-      const stop = async () => {
-        await server.close();
-        process.exit(0);
+      // Ctrl-C, or SIGTERM (from npm start, systemd, docker stop): close the listeners, the API workers
+      // and storage, then exit. A second signal, or a close that hangs, ends the process at once.
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        process.stderr.write(`openssm server: ${signal}, stopping\n`);
+        setTimeout(() => process.exit(1), 15_000).unref();
+        server.close().then(
+          () => process.exit(0),
+          (e: Error) => {
+            process.stderr.write(`openssm server: stopping failed: ${e.message}\n`);
+            process.exit(1);
+          },
+        );
       };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop);
     });
 }

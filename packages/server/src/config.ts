@@ -1,5 +1,6 @@
 import { availableParallelism, homedir, hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { checkRegionNames } from "./regions.js";
 
 /** Server configuration: flags, then environment (OPENSSM_*), then defaults that work on a fresh machine. */
 export interface ServerConfig {
@@ -33,6 +34,13 @@ export interface ServerConfig {
    * process). Everything else they pass to the main process; see workers/README.md.
    */
   apiWorkers: number;
+  /**
+   * The regions requests may be signed for (--regions / OPENSSM_REGIONS); undefined: AWS's region
+   * names (regions.ts). Any other region is refused, so that a typo cannot open an empty namespace.
+   */
+  regions?: string[];
+  /** The id of the default account created at first start (--account-id / OPENSSM_ACCOUNT_ID, 12 digits); random if unset. */
+  accountId?: string;
 }
 
 export type ConfigFlags = Partial<Record<keyof ServerConfig, string | number | boolean | string[] | undefined>>;
@@ -60,7 +68,16 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
     tlsKeyFile: str(flags.tlsKeyFile, "OPENSSM_TLS_KEY"),
     agentPollSeconds: Number(str(flags.agentPollSeconds, "OPENSSM_AGENT_POLL_SECONDS") ?? 12),
     apiWorkers: apiWorkers(str(flags.apiWorkers, "OPENSSM_API_WORKERS")),
+    regions: checkRegionNames(list(flags.regions, env.OPENSSM_REGIONS)),
+    accountId: accountId(str(flags.accountId, "OPENSSM_ACCOUNT_ID")),
   };
+}
+
+function accountId(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^\d{12}$/.test(value)) {
+    throw new Error(`--account-id / OPENSSM_ACCOUNT_ID must be an AWS account id: exactly 12 digits, such as 123456789012; got '${value}'`);
+  }
+  return value;
 }
 
 function tlsPort(value: string | undefined): number | null {

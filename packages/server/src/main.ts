@@ -3,8 +3,10 @@ import { chmodSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino, { type Logger } from "pino";
+import type { Logger } from "pino";
 import { capabilities as allCapabilities } from "./capabilities/index.js";
+import { writeClientConfig } from "./client-config.js";
+import { createLogger } from "./log.js";
 import { type ConfigFlags, resolveConfig, type ServerConfig } from "./config.js";
 import { loadMasterKey } from "./crypto/master-key.js";
 import { auditMigrations } from "./events/audit.js";
@@ -36,14 +38,14 @@ export interface RunningServer {
   dispatcher: Dispatcher;
   authenticator: Authenticator;
   credentialsFile?: string;
+  /** `<data dir>/client.json`: the endpoint, CA and credentials for the `openssm` commands run beside this server. */
+  clientConfigFile?: string;
   /** Process ids of the API workers (none unless --api-workers). */
   workerPids(): number[];
   close(): Promise<void>;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: "openssm" } });
-}
+export { createLogger };
 
 /** Opens storage, runs migrations, bootstraps the admin, and serves the API. */
 export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger; capabilities?: Capability[] } = {}): Promise<RunningServer> {
@@ -63,14 +65,21 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
   for (const c of capabilities) Object.assign(migrations, c.migrations?.(storage.engine) ?? {});
   await migrate(storage.db, migrations);
 
-  const boot = await bootstrap(storage.db, masterKey, config.dataDir, clock.now(), {
-    accessKeyId: config.adminAccessKeyId,
-    secretAccessKey: config.adminSecretAccessKey,
+  const boot = await bootstrap(
+    storage.db,
+    masterKey,
+    config.dataDir,
+    clock.now(),
+    { accessKeyId: config.adminAccessKeyId, secretAccessKey: config.adminSecretAccessKey },
+    config.accountId,
+  ).catch(async (e: Error) => {
+    await storage.close();
+    throw e;
   });
 
   const services = createServices(config, storage, masterKey, log, boot.accountId, { clock });
 
-  const authenticator = new Authenticator(storage.db, masterKey, config.credentialCacheSeconds * 1000, () => clock.now());
+  const authenticator = new Authenticator(storage.db, masterKey, config.credentialCacheSeconds * 1000, () => clock.now(), config.regions);
   const dispatcher = new Dispatcher(services, authenticator);
   for (const c of capabilities) for (const o of c.operations ?? []) dispatcher.register(o);
   for (const c of capabilities) await c.start?.(services);
@@ -114,6 +123,20 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
     tls = { url: `https://${host}:${tlsPort}`, port: tlsPort, caFile: certificate.caFile };
   }
   services.scheduler.start();
+  // For the CLI run beside this server (`openssm session start` with no flags): where and how to call it.
+  let clientConfigFile: string | undefined;
+  try {
+    clientConfigFile = writeClientConfig(config.dataDir, {
+      endpoint: url,
+      tlsEndpoint: tls?.url,
+      caFile: tls?.caFile,
+      region: "us-east-1",
+      credentialsFile: boot.credentialsFile,
+      profile: boot.credentialsFile ? "openssm" : undefined,
+    });
+  } catch (e) {
+    log.warn({ err: e, dataDir: config.dataDir }, "cannot write the client config; openssm commands will need --endpoint-url");
+  }
   log.info({ url, tlsUrl: tls?.url, engine: storage.engine, account: boot.accountId, credentialsFile: boot.credentialsFile }, "openssm listening");
 
   let closed = false;
@@ -127,13 +150,14 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
     dispatcher,
     authenticator,
     credentialsFile: boot.credentialsFile,
+    clientConfigFile,
     workerPids: () => workers?.pids() ?? [],
     async close() {
       if (closed) return;
       closed = true;
       await workers?.stop();
       await services.scheduler.stop();
-      for (const c of capabilities) await c.stop?.();
+      for (const c of capabilities) await c.stop?.(services);
       await app.close();
       if (internalSocket) rmSync(internalSocket, { force: true });
       await tlsApp?.close();

@@ -3,8 +3,11 @@ import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
 import type { AuditLog } from "./events/audit.js";
 import type { EventBus } from "./events/bus.js";
-import type { Principal } from "./iam/principals.js";
-import type { PolicyDocument } from "./iam/policy.js";
+import type { EventInput } from "./events/bus.js";
+import type { Authenticator } from "./iam/authenticate.js";
+import type { ResourceRef } from "./iam/authorize.js";
+import type { Principal, ResolvedKey } from "./iam/principals.js";
+import type { ContextValues, Decision, PolicyDocument } from "./iam/policy.js";
 import type { Clock } from "./scheduler/clock.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
 import type { AnyDb, Engine } from "./storage/database.js";
@@ -22,6 +25,8 @@ export interface Services {
   clock: Clock;
   log: Logger;
   events: EventBus;
+  /** Runs `work` in one transaction; events it publishes reach subscribers only once it committed. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   audit: AuditLog;
   scheduler: Scheduler;
   /** Id of the account the bootstrap admin belongs to. */
@@ -30,6 +35,17 @@ export interface Services {
   taggable: Map<string, TaggableResourceType>;
   /** The ports clients reach, filled in as the listeners start (URLs the API hands out point there). */
   listening: { port?: number; tlsPort?: number };
+  /**
+   * This server's own instance of a piece of in-memory state (a delivery hub, a handler registry, a
+   * cache), created on first use. Two servers in one process never share one; it goes with the server.
+   */
+  own<T>(slot: ServerSlot<T>): T;
+}
+
+/** A piece of in-memory state each server holds one of, declared once by the module that owns it (see `Services.own`). */
+export interface ServerSlot<T> {
+  readonly name: string;
+  create(services: Services): T;
 }
 
 /** A resource kind that accepts tags through AddTagsToResource / ListTagsForResource / RemoveTagsFromResource. */
@@ -43,17 +59,26 @@ export interface TaggableResourceType {
 }
 
 /** One resource an operation acts on, for authorization. Tags are loaded only when a policy asks. */
-export interface ResourceRef {
-  arn: string;
-  tags?: () => Promise<Record<string, string>>;
+export type { ResourceRef } from "./iam/authorize.js";
+
+/** The account and region a request acts in: every resource row is keyed by both. */
+export interface Scope {
+  accountId: string;
+  region: string;
 }
 
-export interface RequestContext {
+/** Work done in one database transaction (`ctx.transaction`): all of it commits, or none of it. */
+export interface Tx {
+  /** The transaction: every query of the unit of work goes through it (on SQLite, `services.db` would wait for it). */
+  db: AnyDb;
+  /** Records the event in the same transaction; subscribers and webhooks get it after the commit. */
+  publish(event: EventInput): void;
+}
+
+export interface RequestContext extends Scope {
   services: Services;
   requestId: string;
   operation: string;
-  accountId: string;
-  region: string;
   principal: Principal;
   policies: PolicyDocument[];
   sourceIp: string;
@@ -62,46 +87,95 @@ export interface RequestContext {
   /** Whether the request came over TLS (aws:SecureTransport) */
   secure: boolean;
   now(): Date;
+  /** The request's account and region, for store functions keyed by both. */
+  scope: Scope;
   /** Throws AccessDeniedException unless the principal may perform `action` on every resource. */
-  authorize(action: string, resources: ResourceRef[]): Promise<void>;
+  authorize(action: string, resources: ResourceRef[], extra?: ContextValues): Promise<void>;
   /** Whether the principal may perform `action` on the resource (for filtering lists). */
   isAllowed(action: string, resource: ResourceRef): Promise<boolean>;
+  /**
+   * The policy decision for one resource, telling an explicit deny from an implicit one (a caller
+   * allowed on a whole path still must not see an item denied to them). `extra`: request condition keys.
+   */
+  decide(action: string, resource: ResourceRef, extra?: ContextValues): Promise<Decision>;
+  /** How many authorization checks this request has made (the dispatcher refuses a call that made none). */
+  readonly checks: number;
+  /** Runs `work` in one transaction; events it publishes reach subscribers only once it committed. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   arn(service: string, resource: string): string;
 }
 
-export interface OperationDef<I = Record<string, unknown>, O = unknown> {
+/**
+ * What `resources()` found: the resources to authorize, the request's own condition keys, and what
+ * it looked up on the way (a stored row, a resolved document), which `handle()` receives.
+ */
+export interface Access<P> {
+  resources: ResourceRef[];
+  /** Request condition keys of this operation (ssm:Overwrite, aws:RequestTag/..., aws:TagKeys). */
+  context?: ContextValues;
+  prepared: P;
+}
+
+/**
+ * One API operation. Authorization fails closed: each operation declares exactly one of
+ * - `resources(ctx, input)`: what it acts on; the dispatcher checks `<service>:<name>` on each
+ *   before `handle` (an empty list is refused: an operation that authorizes nothing never runs);
+ *   operations without resource-level permissions return `ANY_RESOURCE` ("*");
+ * - `listing: true`: it shows each caller only what its policies allow, deciding item by item with
+ *   `ctx.decide` / `ctx.isAllowed` / `ctx.authorize` in `handle`; a call whose handler made no check fails;
+ * - `anonymous: true`: no SigV4 and no policy (RegisterManagedInstance); the handler checks its caller.
+ * The dispatcher refuses to register an operation that declares none.
+ */
+export interface OperationDef<I = Record<string, unknown>, O = unknown, P = undefined> {
   /** ssm → X-Amz-Target AmazonSSM.*, kms → TrentService.*, ec2messages → EC2WindowsMessageDeliveryService.* */
   service: "ssm" | "kms" | "ec2messages";
   name: string;
-  /**
-   * No SigV4 and no policy check (RegisterManagedInstance with an activation code). The handler
-   * sees `ctx.principal.kind === "anonymous"`, `ctx.accountId === ""`, and must check the caller itself.
-   */
+  /** The handler sees `ctx.principal.kind === "anonymous"`, `ctx.accountId === ""`, and must check the caller itself. */
   anonymous?: boolean;
-  /** The resources the call touches. Default: "*". The action is `<service>:<name>`. */
-  resources?(ctx: RequestContext, input: I): ResourceRef[] | Promise<ResourceRef[]>;
-  handle(ctx: RequestContext, input: I): Promise<O>;
+  /** A listing that authorizes item by item in `handle`. */
+  listing?: boolean;
+  /** The resources the call acts on; the action is `<service>:<name>`. */
+  resources?(ctx: RequestContext, input: I): ResourceRef[] | Access<P> | Promise<ResourceRef[] | Access<P>>;
+  /**
+   * Needs nothing but storage and changes nothing (no writes, events, node channels or relays):
+   * API worker processes may answer it themselves.
+   */
+  readOnly?: boolean;
+  handle(ctx: RequestContext, input: I, prepared: P): Promise<O>;
 }
+
+/** For operations without resource-level permissions: the action is checked on "*". */
+export const ANY_RESOURCE = (): ResourceRef[] => [{ arn: "*" }];
 
 export interface Capability {
   name: string;
   migrations?(engine: Engine): Record<string, Migration>;
-  operations?: OperationDef<any, any>[];
+  operations?: OperationDef<any, any, any>[];
   /** Adds HTTP routes (agent channels, downloads) to the server. Called before it listens. */
   http?(app: import("fastify").FastifyInstance, server: HttpDeps): void | Promise<void>;
   /** Called once after migrations (register taggable types, schedulers, event subscribers). */
   start?(services: Services): void | Promise<void>;
-  stop?(): void | Promise<void>;
+  /** Called once when this server stops: end what `start` began for this server (and only this one). */
+  stop?(services: Services): void | Promise<void>;
+}
+
+/** Builds the request context of a call that arrives outside the JSON API (agent channels, downloads). */
+export type ContextFactory = (requestId: string, operation: string, key: ResolvedKey, region: string, req: ContextRequest) => RequestContext;
+
+/** The facts of a request a context is built from. */
+export interface ContextRequest {
+  sourceIp: string;
+  secure: boolean;
 }
 
 /** What a capability's HTTP routes may use besides Services. */
 export interface HttpDeps {
   services: Services;
-  authenticator: import("./iam/authenticate.js").Authenticator;
-  dispatcher: import("./http/dispatch.js").Dispatcher;
+  authenticator: Authenticator;
+  context: ContextFactory;
 }
 
 /** Helper so capability files get typed inputs from @aws-sdk/client-ssm's request types. */
-export function op<I, O>(def: OperationDef<I, O>): OperationDef<I, O> {
+export function op<I, O, P = undefined>(def: OperationDef<I, O, P>): OperationDef<I, O, P> {
   return def;
 }

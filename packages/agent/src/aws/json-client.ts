@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { AwsError } from "./aws-error.js";
 import type { HttpTransport } from "./http-transport.js";
-import { type AccessKeys, type RequestToSign, signHmac, signRsa } from "./sigv4.js";
+import { type AccessKeys, type RequestToSign, signHmac, signRsa } from "@openssm/protocol";
 
 /** How a call is authenticated. */
 export type CallAuth = { kind: "anonymous" } | { kind: "keys"; keys: AccessKeys } | { kind: "rsa"; instanceId: string; privateKey: KeyObject | string };

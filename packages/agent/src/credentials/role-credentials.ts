@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import type { Logger } from "pino";
 import { AwsError } from "../aws/aws-error.js";
 import type { JsonClient } from "../aws/json-client.js";
-import type { AccessKeys } from "../aws/sigv4.js";
+import type { AccessKeys } from "@openssm/protocol";
 import { callSsm, type RoleTokenOutput } from "../aws/ssm-api.js";
 import type { IdentityStore, NodeIdentity } from "../identity/identity-store.js";
 import { writeFileAtomic } from "../identity/identity-store.js";

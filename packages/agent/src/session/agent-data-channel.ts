@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { OpenDataChannelInput } from "@openssm/protocol";
+import { type OpenDataChannelInput, type AccessKeys, type RequestToSign, signHmac } from "@openssm/protocol";
 import type { Logger } from "pino";
 import WebSocket from "ws";
 import { AwsError } from "../aws/aws-error.js";
 import type { HttpTransport } from "../aws/http-transport.js";
-import { type AccessKeys, type RequestToSign, signHmac } from "../aws/sigv4.js";
 
 export interface AgentDataChannelOptions {
   /** https://host:port of the server's TLS listener */

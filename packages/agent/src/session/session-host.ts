@@ -9,10 +9,10 @@ import {
   jsonPayload,
   type MGSPayload,
   MessageType,
+  type AccessKeys,
 } from "@openssm/protocol";
 import type { Logger } from "pino";
 import type { HttpTransport } from "../aws/http-transport.js";
-import type { AccessKeys } from "../aws/sigv4.js";
 import type { PluginResult } from "./plugin.js";
 import { SessionWorker } from "./session-worker.js";
 

@@ -1,7 +1,6 @@
-import { type AgentTaskPayload, type DecodedAgentMessage, encodeJsonMessage, MessageType, PayloadType } from "@openssm/protocol";
+import { type AgentTaskPayload, type DecodedAgentMessage, encodeJsonMessage, MessageType, PayloadType, type AccessKeys } from "@openssm/protocol";
 import type { Logger } from "pino";
 import type { HttpTransport } from "../aws/http-transport.js";
-import type { AccessKeys } from "../aws/sigv4.js";
 import { AgentDataChannel } from "./agent-data-channel.js";
 import { CommandPlugin } from "./command-plugin.js";
 import { type HandshakeCompletePayload, type HandshakeRequestPayload, type HandshakeResponsePayload, SESSION_AGENT_PROTOCOL_VERSION } from "./handshake.js";

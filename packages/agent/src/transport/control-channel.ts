@@ -11,12 +11,14 @@ import {
   jsonPayload,
   MessageType,
   type OpenControlChannelInput,
+  type AccessKeys,
+  type RequestToSign,
+  signHmac,
 } from "@openssm/protocol";
 import type { Logger } from "pino";
 import WebSocket from "ws";
 import { AwsError, isAuthFailure } from "../aws/aws-error.js";
 import type { HttpTransport } from "../aws/http-transport.js";
-import { type AccessKeys, type RequestToSign, signHmac } from "../aws/sigv4.js";
 import type { PendingReply, ReplyRoute } from "./reply-queue.js";
 import { Backoff, pause } from "./backoff.js";
 

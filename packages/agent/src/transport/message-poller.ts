@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { FailureType, GetMessagesOutput, InstanceMessage } from "@openssm/protocol";
+import type { FailureType, GetMessagesOutput, InstanceMessage, AccessKeys } from "@openssm/protocol";
 import type { Logger } from "pino";
 import { AwsError, isAuthFailure } from "../aws/aws-error.js";
 import type { JsonClient } from "../aws/json-client.js";
-import type { AccessKeys } from "../aws/sigv4.js";
 import { callEc2Messages } from "../aws/ssm-api.js";
 import { Backoff, pause } from "./backoff.js";
 import type { PendingReply, ReplyRoute } from "./reply-queue.js";

@@ -1,10 +1,12 @@
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { iam } from "../core.js";
 import { CliError, printJson, usageError } from "../errors.js";
 import { type CliStorage, withStorage } from "../storage.js";
 import { type IamFlags, type PrincipalRow, accountOf, iamCommand, isoDate, principalOf, run } from "./common.js";
 
-type Flags = IamFlags & { userName?: string; accessKeyId?: string; status?: string; credentialsProfile?: string };
+type Flags = IamFlags & { userName?: string; accessKeyId?: string; status?: string; credentialsProfile?: string; credentialsFile?: string };
 
 const metadata = (k: iam.AccessKeyRecord, userName: string) => ({
   UserName: userName,
@@ -12,6 +14,30 @@ const metadata = (k: iam.AccessKeyRecord, userName: string) => ({
   Status: k.status,
   CreateDate: isoDate(k.createdAt),
 });
+
+/** Where --credentials-profile writes: --credentials-file, else AWS_SHARED_CREDENTIALS_FILE, else the data dir's credentials file. */
+function credentialsTarget(o: Flags): string {
+  if (o.credentialsFile === "-") return "-";
+  if (o.credentialsFile) return resolve(o.credentialsFile);
+  if (process.env.AWS_SHARED_CREDENTIALS_FILE) return resolve(process.env.AWS_SHARED_CREDENTIALS_FILE);
+  return join(resolve(o.dataDir ?? process.env.OPENSSM_DATA_DIR ?? ".openssm"), "credentials");
+}
+
+function profileExists(file: string, profile: string): boolean {
+  if (!existsSync(file)) return false;
+  return readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .some((line) => line.trim() === `[${profile}]`);
+}
+
+/** Appends a profile to a credentials file, created mode 0600 (an existing file is made 0600 too: it holds secrets). */
+function appendProfile(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const existing = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const separator = existing && !existing.endsWith("\n") ? "\n\n" : existing ? "\n" : "";
+  appendFileSync(file, `${separator}${text}`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
 
 /** The long-term key, checked against --user-name (and so the account) when given. */
 async function keyOf(s: CliStorage, o: Flags): Promise<{ key: iam.AccessKeyRecord; user?: PrincipalRow }> {
@@ -27,18 +53,31 @@ async function keyOf(s: CliStorage, o: Flags): Promise<{ key: iam.AccessKeyRecor
 export function registerAccessKeyCommands(parent: Command): void {
   iamCommand(parent, "create-access-key", "create an access key for an IAM user (the secret is shown only now)")
     .requiredOption("--user-name <name>", "the user's name")
-    .option("--credentials-profile <profile>", "print the key as a profile for ~/.aws/credentials instead of JSON")
+    .option("--credentials-profile <profile>", "add the key as this profile to the shared-credentials file (--credentials-file) instead of printing JSON")
+    .option(
+      "--credentials-file <file>",
+      "the file --credentials-profile writes (mode 0600): default $AWS_SHARED_CREDENTIALS_FILE, else <data dir>/credentials, the file the server's admin profile is in; - prints the profile",
+    )
     .action(async (o: Flags) => {
       const profile = o.credentialsProfile;
       if (profile !== undefined && !/^[\w.@+-]{1,64}$/.test(profile)) throw usageError(`--credentials-profile '${profile}' is not a usable profile name`);
+      const target = profile === undefined ? undefined : credentialsTarget(o);
+      // Refused before the key exists, so that no key is made that nobody can read.
+      if (target && target !== "-" && profileExists(target, String(profile))) {
+        throw new CliError(`${target} already has a profile [${profile}]: choose another --credentials-profile, or remove that profile first`);
+      }
       const { user, key } = await withStorage(o, async (s) => {
         const user = await principalOf(s, o, "user", String(o.userName));
         return { user, key: await iam.createAccessKey(s.db, await s.masterKey(), user.arn, Date.now()) };
       });
-      if (profile !== undefined) {
-        process.stdout.write(
-          `# openssm user ${user.arn}\n[${profile}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`,
-        );
+      if (profile !== undefined && target) {
+        const text = `# openssm user ${user.arn}\n[${profile}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
+        if (target === "-") {
+          process.stdout.write(text);
+          return;
+        }
+        appendProfile(target, text);
+        process.stdout.write(`added profile [${profile}] (${key.accessKeyId}, ${user.arn}) to ${target}\n`);
         return;
       }
       printJson({

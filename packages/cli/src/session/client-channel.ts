@@ -18,8 +18,8 @@ export interface SessionTarget {
 }
 
 export interface ClientChannelOptions extends SessionTarget {
-  /** Extra CA certificates (PEM) for the wss:// stream URL. */
-  ca?: Buffer;
+  /** The CA certificates (PEM) to trust for the wss:// stream URL (default: the public roots). */
+  ca?: string[];
   /** ResumeSession: a new token (and URL) after the socket dropped; no token: the session is gone. */
   resume(): Promise<{ tokenValue?: string; streamUrl?: string }>;
   /** The session type is known (from the handshake, or from the first output of a shell). */
@@ -85,7 +85,7 @@ export class ClientChannel {
   }
 
   async open(): Promise<void> {
-    const ws = new WebSocket(this.streamUrl, { ca: this.opts.ca ? [this.opts.ca] : undefined, perMessageDeflate: false, handshakeTimeout: 20_000 });
+    const ws = new WebSocket(this.streamUrl, { ca: this.opts.ca, perMessageDeflate: false, handshakeTimeout: 20_000 });
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);

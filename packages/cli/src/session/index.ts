@@ -1,15 +1,10 @@
 import type { Command } from "commander";
 import { usageError } from "../errors.js";
 import { withStorageOptions } from "../storage.js";
-import type { ApiFlags } from "./api.js";
+import { withApiOptions } from "../api-options.js";
+import type { ApiFlags } from "../api-options.js";
 
-const withApiOptions = (cmd: Command) =>
-  cmd
-    .option("--endpoint <url>", "the openssm server (OPENSSM_ENDPOINT, AWS_ENDPOINT_URL_SSM or AWS_ENDPOINT_URL)")
-    .option("--region <region>", "the region (AWS_REGION, or the profile's)")
-    .option("--profile <name>", "a profile of ~/.aws/credentials and ~/.aws/config (AWS_PROFILE)")
-    .option("--ca-file <pem>", "CA certificates to trust for the server and its wss:// stream URL (the server's openssm-ca.pem)")
-    .option("--reason <text>", "why the session is started (recorded with it)");
+const withSessionOptions = (cmd: Command) => withApiOptions(cmd).option("--reason <text>", "why the session is started (recorded with it)");
 
 function port(flag: string, value: string | undefined, allowZero = false): number {
   const n = Number(value);
@@ -39,7 +34,7 @@ type StartFlags = ApiFlags & { target: string; documentName?: string; parameter?
 export function registerSessionCommands(program: Command): void {
   const session = program.command("session").description("start shells and port forwarding on managed nodes; read session recordings");
 
-  withApiOptions(session.command("start").description("open a shell (or run a Session document) on a managed node"))
+  withSessionOptions(session.command("start").description("open a shell (or run a Session document) on a managed node"))
     .requiredOption("--target <id>", "the managed node (mi-...)")
     .option("--document-name <name>", "a Session document (default SSM-SessionManagerRunShell)")
     .option("--parameter <name=value...>", "a document parameter (repeatable)")
@@ -50,7 +45,7 @@ export function registerSessionCommands(program: Command): void {
       process.exit(code);
     });
 
-  withApiOptions(session.command("port-forward").description("forward a local port to a port on the node, or on a host the node reaches"))
+  withSessionOptions(session.command("port-forward").description("forward a local port to a port on the node, or on a host the node reaches"))
     .requiredOption("--target <id>", "the managed node (mi-...)")
     .requiredOption("--remote-port <port>", "the port on the node (or on --remote-host)")
     .option("--local-port <port>", "the local port (default: a free one)", "0")

@@ -1,6 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { createAuditLog, createLogger } from "@openssm/server";
-import { findSessionById, readRecording, toAsciicast, transcript } from "../../../server/src/capabilities/sessions/index.js";
+import { createAuditLog, createLogger, findSessionById, readRecording, toAsciicast, transcript } from "@openssm/server";
 import { CliError } from "../errors.js";
 import { type StorageFlags, withStorage } from "../storage.js";
 

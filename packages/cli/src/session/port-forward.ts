@@ -47,6 +47,8 @@ export async function runPortForward(api: SessionApi, req: PortForwardRequest, p
   let mux: SmuxSession | undefined;
   let basic: Socket | undefined;
   const waiting: Socket[] = [];
+  /** The session cannot go on (lost, or the data channel never opened): it is terminated before this returns. */
+  let lost = false;
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => {
     finish = r;
@@ -133,30 +135,38 @@ export async function runPortForward(api: SessionApi, req: PortForwardRequest, p
     },
     onLost: (reason) => {
       print(`The connection to session ${sessionId} was lost: ${reason}`);
+      lost = true;
       finish(1);
     },
   });
 
   print(`Starting session with SessionId: ${sessionId}`);
-  try {
-    await channel.open();
-  } catch (e) {
-    throw apiError("OpenDataChannel", e);
-  }
   const onSignal = () => {
     print("Terminate signal received, exiting.");
+    // Before the agent's handshake there is no one to send TerminateSession to through the stream.
+    if (!server) lost = true;
     channel.stream.sendData(PayloadType.Flag, flagPayload(PayloadTypeFlag.TerminateSession));
     void channel.stream.drained(2_000).then(() => finish(0));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const code = await done;
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-  mux?.close();
-  basic?.destroy();
-  for (const s of waiting) s.destroy();
-  server?.close();
-  await channel.close(500);
-  return code;
+  try {
+    try {
+      await Promise.race([channel.open(), done]);
+    } catch (e) {
+      lost = true;
+      throw apiError("OpenDataChannel", e);
+    }
+    return await done;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    mux?.close();
+    basic?.destroy();
+    for (const s of waiting) s.destroy();
+    server?.close();
+    await channel.close(lost ? 0 : 500);
+    // The session exists on the server; one this client cannot carry on is ended, not left to time out.
+    if (lost) await api.abandon(sessionId);
+  }
 }

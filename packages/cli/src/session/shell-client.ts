@@ -29,6 +29,8 @@ export async function runShell(api: SessionApi, req: ShellRequest): Promise<numb
   const tty = Boolean(stdin.isTTY);
   let exitCode = 0;
   let wired = false;
+  /** The session cannot go on from here (lost, or a signal): it is terminated before this returns. */
+  let lost = false;
   let stdio: StdioForwarding | undefined;
   let finish!: (code: number) => void;
   const done = new Promise<number>((r) => {
@@ -97,25 +99,36 @@ export async function runShell(api: SessionApi, req: ShellRequest): Promise<numb
     onLost: (reason) => {
       restore();
       process.stderr.write(`\nopenssm: the connection to session ${sessionId} was lost: ${reason}\n`);
+      lost = true;
       finish(1);
     },
     onNotice: (text) => process.stderr.write(`${text}\n`),
   });
 
   stdout.write(`\nStarting session with SessionId: ${sessionId}\n`);
-  try {
-    await channel.open();
-  } catch (e) {
-    throw apiError("OpenDataChannel", e);
-  }
-  const onSignal = () => {
-    void api.terminate(sessionId).catch(() => {});
+  // From here on the session exists on the server and a shell may already run on the node: whatever
+  // stops this client ends the session too, rather than leaving it to the idle timeout.
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
+    process.stderr.write(`\nopenssm: ${signal}: terminating session ${sessionId}\n`);
+    lost = true;
+    finish(signal === "SIGINT" ? 130 : 143);
   };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGHUP", onSignal);
-  const code = await done;
-  process.off("SIGTERM", onSignal);
-  process.off("SIGHUP", onSignal);
-  await channel.close(500);
-  return code;
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+  for (const signal of signals) process.on(signal, onSignal);
+  try {
+    try {
+      await Promise.race([channel.open(), done]);
+    } catch (e) {
+      lost = true;
+      throw apiError("OpenDataChannel", e);
+    }
+    return await done;
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+    if (lost) {
+      await channel.close(0);
+      await api.abandon(sessionId);
+    } else await channel.close(500);
+  }
 }

@@ -1,5 +1,5 @@
 import type { SendReplyPayload } from "@openssm/protocol";
-import type { Services } from "../runtime.js";
+import type { ServerSlot, Services } from "../runtime.js";
 import type { MessageRow } from "./queue.js";
 
 export type AgentChannel = "ssmmessages" | "ec2messages";
@@ -42,12 +42,11 @@ export interface DeliveryHandler {
   controlFrame?(services: Services, message: MessageRow): Buffer;
 }
 
-const registries = new WeakMap<Services, DeliveryHandler[]>();
+/** The handlers the capabilities of this server registered. */
+const DELIVERY_HANDLERS: ServerSlot<DeliveryHandler[]> = { name: "agents.delivery-handlers", create: () => [] };
 
 export function registerDeliveryHandler(services: Services, handler: DeliveryHandler): void {
-  const list = registries.get(services) ?? [];
-  list.push(handler);
-  registries.set(services, list);
+  services.own(DELIVERY_HANDLERS).push(handler);
 }
 
 /** The handler that turns the message into its own control-channel frame, if its topic has one. */
@@ -56,5 +55,5 @@ export function controlFrameHandler(services: Services, topic: string): Delivery
 }
 
 export function handlersFor(services: Services, topic: string): DeliveryHandler[] {
-  return (registries.get(services) ?? []).filter((h) => topic.startsWith(h.topic));
+  return services.own(DELIVERY_HANDLERS).filter((h) => topic.startsWith(h.topic));
 }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { type InstanceMessage, isoMillis, parseJobMessageId } from "@openssm/protocol";
 import { ApiError } from "../http/errors.js";
-import { type OperationDef, op, type RequestContext } from "../runtime.js";
+import { type OperationDef, ANY_RESOURCE, op, type RequestContext } from "../runtime.js";
 import { controlFrameHandler, handlersFor } from "./delivery-handlers.js";
-import { deliveryHub } from "./hub.js";
+import { type DeliveryHub, deliveryHub } from "./hub.js";
 import { callingNode, heardFrom } from "./node-caller.js";
 import { claimMessage, deliverableMessages, getMessage, type MessageRow } from "./queue.js";
 import { parseReplyPayload, ReplyPayloadError, takeAcknowledgement, takeFailure, takeReply } from "./replies.js";
@@ -65,6 +65,7 @@ async function claimForPoll(ctx: RequestContext, node: string, visibilityMs: num
 const getMessages = op<Record<string, unknown>, unknown>({
   service: "ec2messages",
   name: "GetMessages",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const destination = str(input, "Destination", 10, 200);
     const requestId = str(input, "MessagesRequestId", 16, 200);
@@ -77,16 +78,26 @@ const getMessages = op<Record<string, unknown>, unknown>({
     await heardFrom(ctx, node, "ec2messages");
     const hub = deliveryHub(ctx.services);
     const deadline = Date.now() + ctx.services.config.agentPollSeconds * 1000;
+    refuseDeregistered(hub, node);
     let taken = await claimForPoll(ctx, node, visibilityMs);
     while (taken.length === 0 && !hub.isStopped && Date.now() < deadline) {
       await hub.wait(node, Math.min(RECHECK_MS, deadline - Date.now()));
       if (hub.isStopped) break;
+      refuseDeregistered(hub, node);
       taken = await claimForPoll(ctx, node, visibilityMs);
     }
     for (const row of taken) await notifyDelivered(ctx, row);
     return { Destination: destination, MessagesRequestId: requestId, Messages: taken.map(toInstanceMessage) };
   },
 });
+
+/**
+ * A poll held for a node that was deregistered meanwhile ends at once, refused as its next call would
+ * be: its credentials are gone.
+ */
+function refuseDeregistered(hub: DeliveryHub, node: string): void {
+  if (hub.isDeregistered(node)) throw new ApiError("UnrecognizedClientException", "The security token included in the request is invalid.");
+}
 
 async function notifyDelivered(ctx: RequestContext, row: MessageRow): Promise<void> {
   const now = ctx.services.clock.now();
@@ -98,6 +109,7 @@ async function notifyDelivered(ctx: RequestContext, row: MessageRow): Promise<vo
 const acknowledgeMessage = op<Record<string, unknown>, unknown>({
   service: "ec2messages",
   name: "AcknowledgeMessage",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const { message } = await nodeMessage(ctx, input);
     if (message) await takeAcknowledgement(ctx.services, message, "ec2messages", ctx.services.clock.now());
@@ -109,6 +121,7 @@ const acknowledgeMessage = op<Record<string, unknown>, unknown>({
 const sendReply = op<Record<string, unknown>, unknown>({
   service: "ec2messages",
   name: "SendReply",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const { message, messageId } = await nodeMessage(ctx, input);
     const replyId = str(input, "ReplyId", 16, 200);
@@ -131,6 +144,7 @@ const sendReply = op<Record<string, unknown>, unknown>({
 const failMessage = op<Record<string, unknown>, unknown>({
   service: "ec2messages",
   name: "FailMessage",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const { message } = await nodeMessage(ctx, input);
     const type = input.FailureType;
@@ -146,6 +160,7 @@ const failMessage = op<Record<string, unknown>, unknown>({
 const deleteMessage = op<Record<string, unknown>, unknown>({
   service: "ec2messages",
   name: "DeleteMessage",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const { message } = await nodeMessage(ctx, input);
     if (message) await takeAcknowledgement(ctx.services, message, "ec2messages", ctx.services.clock.now());

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { deregisteredNodes } from "../capabilities/nodes/index.js";
 import { publicUrls } from "../http/public-urls.js";
-import type { Services } from "../runtime.js";
+import type { ServerSlot, Services } from "../runtime.js";
+import { nodeDirectory } from "./node-identity.js";
 import { nodesWithDeliverable } from "./queue.js";
 import { type ChannelHome, forgetChannelHome, HEARTBEAT_MS, heartbeat, leave, recordChannelHome, remoteChannelHome } from "./replicas.js";
 
@@ -21,6 +21,8 @@ export interface ControlChannelHandle {
 const POLL_INTERVAL_MS = 200;
 /** How often a replica checks whether nodes connected to it were deregistered elsewhere. */
 const DEREGISTRATION_CHECK_MS = 1_000;
+/** How long a deregistered node's polls still arriving (signed just before) are refused from memory. */
+const DEREGISTERED_MEMORY_MS = 5 * 60_000;
 
 /**
  * This replica's share of delivery: the control channels it holds and the ec2messages polls it keeps
@@ -37,6 +39,8 @@ export class DeliveryHub {
   readonly replicaId = randomUUID();
   private lastHeartbeat = 0;
   private lastDeregistrationCheck = 0;
+  /** Nodes deregistered while this replica held their channel or polls, with when it learnt it. */
+  private deregistered = new Map<string, number>();
 
   constructor(private services: Services) {}
 
@@ -98,14 +102,20 @@ export class DeliveryHub {
     return this.channels.get(instanceId);
   }
 
-  /** Closes the node's channel and ends its polls (deregistration). */
-  disconnect(instanceId: string, reason: string): void {
+  /** The node was deregistered: its channel closes and its polls end at once, refused (see `isDeregistered`). */
+  nodeDeregistered(instanceId: string): void {
+    this.deregistered.set(instanceId, Date.now());
     const ch = this.channels.get(instanceId);
     if (ch) {
       this.channels.delete(instanceId);
-      ch.close(reason);
+      ch.close("the node was deregistered");
     }
     this.wake(instanceId);
+  }
+
+  /** Whether this replica learnt that the node was deregistered (a poll held for it must end). */
+  isDeregistered(instanceId: string): boolean {
+    return this.deregistered.has(instanceId);
   }
 
   /** Something is deliverable for the node: push it over its channel, wake its polls. */
@@ -151,7 +161,8 @@ export class DeliveryHub {
       // A node deregistered through another replica loses its channel and polls here within a second.
       if (Date.now() - this.lastDeregistrationCheck >= DEREGISTRATION_CHECK_MS) {
         this.lastDeregistrationCheck = Date.now();
-        for (const id of await deregisteredNodes(this.services.db, ids)) this.disconnect(id, "the node was deregistered");
+        for (const id of await nodeDirectory(this.services).deregisteredAmong(ids)) this.nodeDeregistered(id);
+        for (const [id, at] of this.deregistered) if (Date.now() - at > DEREGISTERED_MEMORY_MS) this.deregistered.delete(id);
       }
       const due = await nodesWithDeliverable(this.services.db, ids, this.services.clock.now());
       for (const id of due) this.notify(id);
@@ -163,13 +174,9 @@ export class DeliveryHub {
   }
 }
 
-const hubs = new WeakMap<Services, DeliveryHub>();
+const DELIVERY_HUB: ServerSlot<DeliveryHub> = { name: "agents.delivery-hub", create: (services) => new DeliveryHub(services) };
 
+/** This server's delivery hub. */
 export function deliveryHub(services: Services): DeliveryHub {
-  let hub = hubs.get(services);
-  if (!hub) {
-    hub = new DeliveryHub(services);
-    hubs.set(services, hub);
-  }
-  return hub;
+  return services.own(DELIVERY_HUB);
 }

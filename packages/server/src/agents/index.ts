@@ -1,9 +1,9 @@
-import { onNodeDeregistered } from "../capabilities/nodes/index.js";
-import type { Capability, Services } from "../runtime.js";
+import type { Capability, ServerSlot, Services } from "../runtime.js";
 import { registerCreateControlChannel } from "./control-channel/create-route.js";
 import { registerControlChannelUpgrade } from "./control-channel/upgrade.js";
 import { ec2messagesOperations } from "./ec2messages.js";
 import { deliveryHub } from "./hub.js";
+import { onNodeDeregistered } from "./node-identity.js";
 import { enqueueMessage, getMessage, type MessageRow, type NewMessage, unacknowledgedDeliveries, withdrawMessage } from "./queue.js";
 import { agentMigrations } from "./tables.js";
 
@@ -14,8 +14,19 @@ export type { ChannelHome } from "./replicas.js";
 export type { MessageRow, NewMessage } from "./queue.js";
 export { onControlMessage, type ControlMessageHandler } from "./control-channel/control-messages.js";
 export { addUpgradeRoute, rejectUpgrade } from "./upgrade-routes.js";
+export {
+  announceNodeDeregistered,
+  type DeregistrationListener,
+  INSTANCE_ID,
+  type NodeDirectory,
+  nodeArn,
+  nodeIdOf,
+  onNodeDeregistered,
+  provideNodeDirectory,
+} from "./node-identity.js";
 
-const running = new Set<Services>();
+/** What this layer's start() subscribed to, to undo at stop. */
+const SUBSCRIPTIONS: ServerSlot<(() => void)[]> = { name: "agents.subscriptions", create: () => [] };
 
 /**
  * The agent protocols' delivery side: a per-node message queue in storage, ec2messages polling
@@ -33,12 +44,11 @@ export const agentChannelsCapability: Capability = {
   start(services) {
     const hub = deliveryHub(services);
     hub.start();
-    running.add(services);
-    onNodeDeregistered((_scope, instanceId) => hub.disconnect(instanceId, "the node was deregistered"));
+    services.own(SUBSCRIPTIONS).push(onNodeDeregistered(services, (_scope, instanceId) => hub.nodeDeregistered(instanceId)));
   },
-  async stop() {
-    for (const services of running) await deliveryHub(services).stop();
-    running.clear();
+  async stop(services) {
+    for (const unsubscribe of services.own(SUBSCRIPTIONS).splice(0)) unsubscribe();
+    await deliveryHub(services).stop();
   },
 };
 

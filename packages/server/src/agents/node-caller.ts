@@ -1,6 +1,6 @@
-import { nodeIdOf, touchNode } from "../capabilities/nodes/index.js";
 import { ApiError } from "../http/errors.js";
 import type { RequestContext } from "../runtime.js";
+import { nodeDirectory, nodeIdOf } from "./node-identity.js";
 
 /**
  * The managed node making an agent-protocol call. Only a node's own temporary credentials may poll
@@ -23,7 +23,7 @@ export function callingNode(ctx: RequestContext, claimed?: string): string {
 /** Records that the node was heard from (ping status, connection channel). Never fails the call. */
 export async function heardFrom(ctx: RequestContext, instanceId: string, channel: "ec2messages" | "ssmmessages"): Promise<void> {
   try {
-    await touchNode(ctx.services.db, { accountId: ctx.accountId, region: ctx.region }, instanceId, ctx.now().getTime(), channel);
+    await nodeDirectory(ctx.services).heardFrom({ accountId: ctx.accountId, region: ctx.region }, instanceId, ctx.now().getTime(), channel);
   } catch (err) {
     ctx.services.log.warn({ err, instanceId }, "recording contact with a node failed");
   }

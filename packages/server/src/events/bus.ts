@@ -45,6 +45,10 @@ export type Subscriber = (event: BusEvent) => void | Promise<void>;
 export interface EventBus {
   /** Records the event in the event log, then hands it to subscribers and webhooks. */
   publish(input: EventInput, at: number): Promise<BusEvent>;
+  /** Records the event in the event log through `db` (a transaction); hand it to `deliver` once that committed. */
+  record(db: AnyDb, input: EventInput, at: number): Promise<BusEvent>;
+  /** Hands a recorded event to subscribers and webhooks. */
+  deliver(event: BusEvent): Promise<void>;
   subscribe(fn: Subscriber): () => void;
   list(filter: { accountId?: string; detailType?: string; since?: number; limit?: number }): Promise<BusEvent[]>;
   /** Resolves when every webhook delivery started so far has finished. */
@@ -71,44 +75,55 @@ export function createEventBus(db: AnyDb, log: Logger, webhookUrls: string[]): E
     log.error({ url, eventId: event.id }, "webhook delivery gave up after 5 attempts");
   }
 
+  async function record(into: AnyDb, input: EventInput, at: number): Promise<BusEvent> {
+    const event: BusEvent = {
+      version: "0",
+      id: randomUUID(),
+      "detail-type": input["detail-type"],
+      source: input.source ?? "aws.ssm",
+      account: input.account,
+      time: new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      region: input.region,
+      resources: input.resources,
+      detail: input.detail,
+    };
+    await (into as unknown as Kysely<EventTables>)
+      .insertInto("event_log")
+      .values({
+        id: event.id,
+        account_id: event.account,
+        region: event.region,
+        source: event.source,
+        detail_type: event["detail-type"],
+        time: at,
+        body: JSON.stringify(event),
+      })
+      .execute();
+    return event;
+  }
+
+  async function deliverEvent(event: BusEvent): Promise<void> {
+    for (const fn of subscribers) {
+      try {
+        await fn(event);
+      } catch (e) {
+        log.error({ err: e, eventId: event.id }, "event subscriber failed");
+      }
+    }
+    for (const url of webhookUrls) {
+      const p = deliver(url, event).finally(() => pending.delete(p));
+      pending.add(p);
+    }
+  }
+
   return {
     async publish(input, at) {
-      const event: BusEvent = {
-        version: "0",
-        id: randomUUID(),
-        "detail-type": input["detail-type"],
-        source: input.source ?? "aws.ssm",
-        account: input.account,
-        time: new Date(at).toISOString().replace(/\.\d{3}Z$/, "Z"),
-        region: input.region,
-        resources: input.resources,
-        detail: input.detail,
-      };
-      await d
-        .insertInto("event_log")
-        .values({
-          id: event.id,
-          account_id: event.account,
-          region: event.region,
-          source: event.source,
-          detail_type: event["detail-type"],
-          time: at,
-          body: JSON.stringify(event),
-        })
-        .execute();
-      for (const fn of subscribers) {
-        try {
-          await fn(event);
-        } catch (e) {
-          log.error({ err: e, eventId: event.id }, "event subscriber failed");
-        }
-      }
-      for (const url of webhookUrls) {
-        const p = deliver(url, event).finally(() => pending.delete(p));
-        pending.add(p);
-      }
+      const event = await record(db, input, at);
+      await deliverEvent(event);
       return event;
     },
+    record,
+    deliver: deliverEvent,
     subscribe(fn) {
       subscribers.add(fn);
       return () => subscribers.delete(fn);

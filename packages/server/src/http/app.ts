@@ -106,15 +106,27 @@ export async function buildApp(
 
   if (services.config.testClock) {
     app.post("/_openssm/clock", async (req, reply) => {
-      const body = JSON.parse((req.body as Buffer).toString("utf8") || "{}") as { advanceSeconds?: number };
-      if (body.advanceSeconds) services.clock.advance(body.advanceSeconds * 1000);
+      let seconds: unknown;
+      try {
+        seconds = (JSON.parse((Buffer.isBuffer(req.body) ? req.body.toString("utf8") : "") || "{}") as { advanceSeconds?: unknown } | null)?.advanceSeconds;
+      } catch {
+        seconds = Number.NaN;
+      }
+      if (seconds !== undefined && (typeof seconds !== "number" || !Number.isFinite(seconds))) {
+        const code = "SerializationException";
+        return reply
+          .code(400)
+          .headers({ "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": code })
+          .send(JSON.stringify({ __type: code, message: 'The body must be JSON: {"advanceSeconds": <number>}.' }));
+      }
+      if (seconds) services.clock.advance(seconds * 1000);
       await services.scheduler.tick();
       await services.audit.flush();
       return reply.send({ now: services.clock.now() / 1000 });
     });
   }
 
-  for (const c of capabilities) await c.http?.(app, { services, authenticator, dispatcher });
+  for (const c of capabilities) await c.http?.(app, { services, authenticator, context: dispatcher.context });
 
   app.setErrorHandler((error: import("fastify").FastifyError, req, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

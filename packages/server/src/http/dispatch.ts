@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { exceptionMessageMember, kmsModel, redactInput, type ServiceModel, ssmModel, validateInput } from "@openssm/model";
 import type { Authenticator } from "../iam/authenticate.js";
-import { authorizeAll, decide } from "../iam/authorize.js";
 import { ANONYMOUS, type ResolvedKey } from "../iam/principals.js";
-import type { OperationDef, RequestContext, Services } from "../runtime.js";
+import type { Access, OperationDef, RequestContext, ResourceRef, Services } from "../runtime.js";
 import { ApiError } from "./errors.js";
+import { createRequestContext } from "./request-context.js";
 import { toJson } from "./serialize.js";
 import type { SignableRequest } from "./sigv4.js";
 
@@ -47,17 +47,26 @@ export function targetOf(def: Pick<OperationDef, "service" | "name">): string {
 
 /** Routes AWS JSON 1.1 calls (X-Amz-Target) to the handlers the capabilities registered. */
 export class Dispatcher {
-  private handlers = new Map<string, OperationDef>();
+  private handlers = new Map<string, OperationDef<any, any, any>>();
 
   constructor(
     private services: Services,
     private authenticator: Authenticator,
   ) {}
 
-  register(def: OperationDef): void {
+  register(def: OperationDef<any, any, any>): void {
     const key = targetOf(def);
     if (this.handlers.has(key)) throw new Error(`operation ${key} registered twice`);
+    const ways = [def.anonymous, def.listing, def.resources !== undefined].filter(Boolean).length;
+    if (ways !== 1) {
+      throw new Error(`operation ${key} must declare exactly one way to authorize (resources, listing or anonymous); it declares ${ways}`);
+    }
     this.handlers.set(key, def);
+  }
+
+  /** The registered operations with their definitions (API workers pick the read-only ones). */
+  operations(): OperationDef<any, any, any>[] {
+    return [...this.handlers.values()];
   }
 
   implemented(): string[] {
@@ -84,7 +93,7 @@ export class Dispatcher {
       }
       model = entry.model;
       // Anonymous operations (RegisterManagedInstance) skip SigV4 and policies; the handler checks its caller.
-      const auth = def?.anonymous ? { key: ANONYMOUS_KEY, region: "us-east-1" } : await this.authenticator.authenticate(req);
+      const auth = def?.anonymous ? { key: ANONYMOUS_KEY, region: "us-east-1" } : await this.authenticator.authenticate(req, entry.service);
       input = parseBody(req.body);
       if (modelled) {
         const v = validateInput(model, name, input);
@@ -94,12 +103,10 @@ export class Dispatcher {
         throw new ApiError("UnsupportedOperationException", `openssm does not support the ${entry.service.toUpperCase()} operation ${name} yet.`);
       }
       ctx = this.context(requestId, name, auth.key, auth.region, req);
-      if (!def.anonymous) {
-        const resources = def.resources ? await def.resources(ctx, input as Record<string, unknown>) : [{ arn: "*" }];
-        await ctx.authorize(`${entry.service}:${name}`, resources);
-      }
+      const prepared = await authorizeCall(ctx, def, `${entry.service}:${name}`, input as Record<string, unknown>);
       const mark = this.services.commitMark();
-      const output = await def.handle(ctx, input as Record<string, unknown>);
+      const output = await def.handle(ctx, input as Record<string, unknown>, prepared);
+      if (def.listing && ctx.checks === 0) throw new Error(`${name} is a listing but its handler authorized nothing`);
       // Acknowledge only what is on disk: wait for the (shared) fsync when anything was committed meanwhile.
       if (this.services.commitMark() !== mark) await this.services.durable();
       return { status: 200, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId }, body: toJson(output ?? {}) };
@@ -134,35 +141,24 @@ export class Dispatcher {
     }
   }
 
-  /** Builds the per-request context handed to handlers. */
-  context(requestId: string, operation: string, key: ResolvedKey, region: string, req: WireRequest): RequestContext {
-    const services = this.services;
-    const facts = {
-      principal: key.principal,
-      policies: key.policies,
-      sourceIp: req.sourceIp,
-      secure: req.secure,
-      region,
-      now: services.clock.now(),
-    };
-    const ctx: RequestContext = {
-      services,
-      requestId,
-      operation,
-      accountId: key.principal.accountId,
-      region,
-      principal: key.principal,
-      policies: key.policies,
-      sourceIp: req.sourceIp,
-      accessKeyId: key.accessKeyId,
-      secure: req.secure,
-      now: () => new Date(services.clock.now()),
-      authorize: (action, resources) => authorizeAll(facts, action, resources),
-      isAllowed: async (action, resource) => (await decide(facts, action, resource)) === "Allow",
-      arn: (service, resource) => `arn:aws:${service}:${region}:${key.principal.accountId}:${resource}`,
-    };
-    return ctx;
-  }
+  /** Builds the per-request context handed to handlers (also for agent routes outside the JSON API). */
+  context = (requestId: string, operation: string, key: ResolvedKey, region: string, req: { sourceIp: string; secure: boolean }): RequestContext =>
+    createRequestContext(this.services, requestId, operation, key, region, req);
+}
+
+/**
+ * Authorizes a call before its handler runs, failing closed: the resources an operation declares are
+ * checked (none at all is our fault, never a pass); a listing checks item by item in its handler.
+ * Returns what `resources()` prepared for the handler.
+ */
+async function authorizeCall(ctx: RequestContext, def: OperationDef<any, any, any>, action: string, input: Record<string, unknown>): Promise<unknown> {
+  if (def.anonymous || def.listing) return undefined;
+  if (!def.resources) throw new Error(`${def.name} declares no resources to authorize`);
+  const declared = await def.resources(ctx, input);
+  const access: Access<unknown> = Array.isArray(declared) ? { resources: declared as ResourceRef[], prepared: undefined } : declared;
+  if (access.resources.length === 0) throw new Error(`${def.name} named no resource to authorize`);
+  await ctx.authorize(action, access.resources, access.context);
+  return access.prepared;
 }
 
 /** The access key a refused request claimed to be signed with, for the audit trail (never verified). */

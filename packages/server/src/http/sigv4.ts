@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { stringToSign as buildStringToSign, canonicalRequest, credentialScope, hmacSignature, sha256Hex } from "@openssm/protocol";
 import { ApiError } from "./errors.js";
 
 /** The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header. */
@@ -62,88 +63,15 @@ export function parseAuthorization(value: string): ParsedAuthorization {
   };
 }
 
-/** RFC 3986 encoding as SigV4 requires. */
-function encode(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/**
- * The canonical URI as the AWS SDKs compute it for every service but S3: the path as sent (already
- * percent-encoded) with empty, "." and ".." segments resolved, then each segment encoded again.
- */
-function canonicalPath(path: string): string {
-  const segments: string[] = [];
-  for (const seg of path.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") segments.pop();
-    else segments.push(seg);
-  }
-  if (segments.length === 0) return "/";
-  const trailing = path.endsWith("/") ? "/" : "";
-  return `/${segments.map(encode).join("/")}${trailing}`;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function canonicalQuery(query: string): string {
-  if (!query) return "";
-  return query
-    .split("&")
-    .filter(Boolean)
-    .map((kv) => {
-      const eq = kv.indexOf("=");
-      const k = eq < 0 ? kv : kv.slice(0, eq);
-      const v = eq < 0 ? "" : kv.slice(eq + 1);
-      return [encode(safeDecode(k.replace(/\+/g, "%20"))), encode(safeDecode(v.replace(/\+/g, "%20")))] as const;
-    })
-    .filter(([k]) => k.toLowerCase() !== "x-amz-signature")
-    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join("&");
-}
-
-export function sha256Hex(data: Buffer | string): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-/** The SigV4 string to sign for a request (shared by HMAC and the agents' RSA variant). */
+/** The SigV4 string to sign for a request as received (shared by HMAC and the agents' RSA variant). */
 export function stringToSign(req: SignableRequest, auth: ParsedAuthorization, amzDate: string): string {
-  const q = req.url.indexOf("?");
-  const path = q < 0 ? req.url : req.url.slice(0, q);
-  const query = q < 0 ? "" : req.url.slice(q + 1);
-  const canonicalHeaders = auth.signedHeaders.map((h) => `${h}:${(header(req, h) ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
   const payloadHash = sha256Hex(req.body);
   const claimed = header(req, "x-amz-content-sha256");
   if (claimed !== undefined && claimed !== payloadHash) {
     throw new ApiError("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
-  const canonical = [req.method.toUpperCase(), canonicalPath(path), canonicalQuery(query), canonicalHeaders, auth.signedHeaders.join(";"), payloadHash].join(
-    "\n",
-  );
-  const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-  return ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonical)].join("\n");
-}
-
-const signingKeyCache = new Map<string, Buffer>();
-
-export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const cacheKey = `${secret}\u0000${date}\u0000${region}\u0000${service}`;
-  let key = signingKeyCache.get(cacheKey);
-  if (!key) {
-    const kDate = createHmac("sha256", `AWS4${secret}`).update(date).digest();
-    const kRegion = createHmac("sha256", kDate).update(region).digest();
-    const kService = createHmac("sha256", kRegion).update(service).digest();
-    key = createHmac("sha256", kService).update("aws4_request").digest();
-    if (signingKeyCache.size > 5000) signingKeyCache.clear();
-    signingKeyCache.set(cacheKey, key);
-  }
-  return key;
+  const canonical = canonicalRequest({ method: req.method, url: req.url, headers: req.headers, signedHeaders: auth.signedHeaders, payloadHash });
+  return buildStringToSign(amzDate, credentialScope(auth.date, auth.region, auth.service), canonical);
 }
 
 /** Reads and checks the request time (x-amz-date or Date) against the 15-minute skew window. */
@@ -192,10 +120,7 @@ export function requestTime(req: SignableRequest, auth: ParsedAuthorization, now
 }
 
 export function verifyHmacSignature(req: SignableRequest, auth: ParsedAuthorization, secret: string, amzDate: string): void {
-  const sts = stringToSign(req, auth, amzDate);
-  const expected = createHmac("sha256", signingKey(secret, auth.date, auth.region, auth.service))
-    .update(sts)
-    .digest();
+  const expected = hmacSignature(secret, auth.date, auth.region, auth.service, stringToSign(req, auth, amzDate));
   const given = Buffer.from(auth.signature, "hex");
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new ApiError(

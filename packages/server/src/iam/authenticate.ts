@@ -1,6 +1,7 @@
 import type { AnyDb } from "../storage/database.js";
 import { ApiError } from "../http/errors.js";
 import { type ParsedAuthorization, type SignableRequest, parseAuthorization, requestTime, verifyHmacSignature } from "../http/sigv4.js";
+import { AWS_REGIONS, regionRefusal } from "../regions.js";
 import { type ResolvedKey, resolveAccessKey, sha256 } from "./principals.js";
 
 /**
@@ -16,10 +17,15 @@ export interface Authenticated {
   service: string;
 }
 
-/** Verifies SigV4 on a request against stored access keys, with a short in-memory cache of resolved keys. */
+/**
+ * Verifies SigV4 on a request against stored access keys, with a short in-memory cache of resolved
+ * keys: the credential scope must name the service the endpoint serves and a region the server
+ * accepts (`regions`, from --regions; AWS's region names when undefined).
+ */
 export class Authenticator {
   private cache = new Map<string, { key: ResolvedKey | undefined; until: number }>();
   private schemes: AuthScheme[] = [];
+  private allowedRegions: ReadonlySet<string>;
 
   addScheme(scheme: AuthScheme): void {
     this.schemes.push(scheme);
@@ -30,7 +36,10 @@ export class Authenticator {
     private masterKey: Buffer,
     private cacheMs: number,
     private now: () => number,
-  ) {}
+    private regions?: readonly string[],
+  ) {
+    this.allowedRegions = new Set(regions ?? AWS_REGIONS);
+  }
 
   /** Forgets cached keys (all, or those of one principal) after IAM changes made by this process. */
   invalidate(principalArn?: string): void {
@@ -48,11 +57,16 @@ export class Authenticator {
     return key;
   }
 
-  async authenticate(req: SignableRequest): Promise<Authenticated> {
+  /**
+   * Authenticates a request to one of the server's endpoints: `service` is the signing name that
+   * endpoint answers (ssm, kms, ec2messages, ssmmessages, sts).
+   */
+  async authenticate(req: SignableRequest, service: string): Promise<Authenticated> {
     const header = req.headers.authorization;
     const value = Array.isArray(header) ? header[0] : header;
     if (!value) throw new ApiError("MissingAuthenticationTokenException", "Missing Authentication Token", 400);
     const auth = parseAuthorization(value);
+    this.checkScope(req, auth, service);
     // The 15-minute skew window is about the caller's real clock, so it uses wall time even when
     // a test has moved the server's clock (which still decides when temporary credentials expire).
     const amzDate = requestTime(req, auth, Date.now());
@@ -76,5 +90,18 @@ export class Authenticator {
     }
     verifyHmacSignature(req, auth, key.secret, amzDate);
     return { key, region: auth.region, service: auth.service };
+  }
+
+  /** What the signature is scoped to and covers, checked before any key is looked up. */
+  private checkScope(req: SignableRequest, auth: ParsedAuthorization, service: string): void {
+    // AWS's own answer, word for word (trailing space included), for a credential scoped to another service.
+    if (auth.service !== service) throw new ApiError("InvalidSignatureException", `Credential should be scoped to correct service: '${service}'. `);
+    if (!this.allowedRegions.has(auth.region)) {
+      throw new ApiError("InvalidSignatureException", regionRefusal(auth.region, [...this.allowedRegions], this.regions !== undefined));
+    }
+    // The target names the operation: unsigned, a captured request could be replayed as another one.
+    if (req.headers["x-amz-target"] !== undefined && !auth.signedHeaders.includes("x-amz-target")) {
+      throw new ApiError("IncompleteSignatureException", "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+    }
   }
 }

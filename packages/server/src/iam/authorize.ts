@@ -1,7 +1,12 @@
 import type { Principal } from "./principals.js";
-import { type ContextValues, evaluate, mentionsConditionKey, type PolicyDocument } from "./policy.js";
-import type { ResourceRef } from "../runtime.js";
+import { type ContextValues, type Decision, evaluate, mentionsConditionKey, type PolicyDocument } from "./policy.js";
 import { ApiError } from "../http/errors.js";
+
+/** One resource an operation acts on, for authorization. Tags are loaded only when a policy asks. */
+export interface ResourceRef {
+  arn: string;
+  tags?: () => Promise<Record<string, string>>;
+}
 
 export interface RequestFacts {
   principal: Principal;
@@ -47,14 +52,26 @@ export async function decide(f: RequestFacts, action: string, resource: Resource
   return evaluate(f.policies, { action, resource: resource.arn, context });
 }
 
-export async function authorizeAll(f: RequestFacts, action: string, resources: ResourceRef[]): Promise<void> {
-  const base = requestContext(f);
+/** Throws AccessDeniedException (AWS's message) unless `action` is allowed on every resource. */
+export async function authorizeAll(f: RequestFacts, action: string, resources: ResourceRef[], extra: ContextValues = {}): Promise<void> {
+  const base = { ...requestContext(f), ...extra };
   for (const r of resources) {
     const decision = await decide(f, action, r, base);
-    if (decision !== "Allow") {
-      const why =
-        decision === "ExplicitDeny" ? "with an explicit deny in an identity-based policy" : `because no identity-based policy allows the ${action} action`;
-      throw new ApiError("AccessDeniedException", `User: ${f.principal.arn} is not authorized to perform: ${action} on resource: ${r.arn} ${why}`);
-    }
+    if (decision !== "Allow") throw accessDenied(f.principal, action, r.arn, decision);
   }
+}
+
+/** AWS's AccessDeniedException for a refused action on a resource. */
+export function accessDenied(principal: Principal, action: string, arn: string, decision: Decision = "ImplicitDeny"): ApiError {
+  const why = decision === "ExplicitDeny" ? "with an explicit deny in an identity-based policy" : `because no identity-based policy allows the ${action} action`;
+  return new ApiError("AccessDeniedException", `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${arn} ${why}`);
+}
+
+/** The condition keys of the tags a request puts on a new resource (aws:RequestTag/<key>, aws:TagKeys). */
+export function requestTagKeys(tags: { Key?: string; Value?: string }[] | undefined): ContextValues {
+  const list = tags ?? [];
+  return {
+    "aws:tagkeys": list.length ? list.map((t) => String(t.Key)) : undefined,
+    ...Object.fromEntries(list.map((t) => [`aws:requesttag/${String(t.Key).toLowerCase()}`, String(t.Value ?? "")])),
+  };
 }

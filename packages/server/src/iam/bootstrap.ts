@@ -25,9 +25,20 @@ async function setting(d: Kysely<IamTables>, name: string, make: () => string): 
   return row.value;
 }
 
-/** The id of the server's first account, created (with its account row) when the database has none yet. */
-export async function ensureDefaultAccount(db: AnyDb, now: number): Promise<string> {
-  const accountId = await setting(db as unknown as Kysely<IamTables>, "default_account_id", randomAccountId);
+/**
+ * The id of the server's first account, created (with its account row) when the database has none
+ * yet: `wanted` (--account-id) or a random one. A database whose default account is another id is
+ * refused rather than re-keyed: its resources, ARNs and policies all name that id.
+ */
+export async function ensureDefaultAccount(db: AnyDb, now: number, wanted?: string): Promise<string> {
+  const accountId = await setting(db as unknown as Kysely<IamTables>, "default_account_id", () => wanted ?? randomAccountId());
+  if (wanted !== undefined && accountId !== wanted) {
+    throw new Error(
+      `--account-id / OPENSSM_ACCOUNT_ID is ${wanted}, but this server's storage was created with the default account ${accountId}. ` +
+        "openssm does not re-key existing data (every resource, ARN and policy names the account): start without --account-id " +
+        `(or with ${accountId}), or start a new data directory / database for account ${wanted}.`,
+    );
+  }
   await ensureAccount(db, accountId, "default", now);
   return accountId;
 }
@@ -42,9 +53,9 @@ export async function bootstrap(
   dataDir: string,
   now: number,
   admin: { accessKeyId?: string; secretAccessKey?: string },
+  wantedAccountId?: string,
 ): Promise<BootstrapResult> {
-  const d = db as unknown as Kysely<IamTables>;
-  const accountId = await ensureDefaultAccount(db, now);
+  const accountId = await ensureDefaultAccount(db, now, wantedAccountId);
   const adminArn = principalArn(accountId, "user", "admin");
   await createPrincipal(db, { accountId, kind: "user", name: "admin" }, now);
   await putPolicy(db, adminArn, "AdministratorAccess", ADMIN_POLICY, now);

@@ -18,7 +18,7 @@ export async function handleStsQuery(authenticator: Authenticator, req: WireRequ
     body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}`,
   });
   try {
-    const { key } = await authenticator.authenticate(req);
+    const { key } = await authenticator.authenticate(req, "sts");
     if (action !== "GetCallerIdentity") {
       throw new ApiError("InvalidAction", `openssm's STS endpoint answers only GetCallerIdentity, not ${action ?? "(no Action)"}.`);
     }

@@ -4,13 +4,13 @@ import pino from "pino";
 import { capabilities as allCapabilities } from "../capabilities/index.js";
 import { loadMasterKey } from "../crypto/master-key.js";
 import { apiHandler, isApiRequest } from "../http/app.js";
-import { Dispatcher, targetOf } from "../http/dispatch.js";
+import { Dispatcher } from "../http/dispatch.js";
 import { Authenticator } from "../iam/authenticate.js";
 import { createServices } from "../services.js";
 import { openStorage } from "../storage/database.js";
 import { auditRelay } from "./audit-relay.js";
 import { Forwarder } from "./forward.js";
-import { LOCAL_OPERATIONS } from "./local-operations.js";
+import { localOperations } from "./local-operations.js";
 import { type FromWorker, isMessage, type ToWorker } from "./messages.js";
 
 const send = (m: FromWorker) => {
@@ -19,7 +19,7 @@ const send = (m: FromWorker) => {
 
 /**
  * An API worker process: it shares the public port with its siblings (Node's cluster hands each new
- * connection to one of them), answers the read-only calls of LOCAL_OPERATIONS from storage, and
+ * connection to one of them), answers the operations declared `readOnly` from storage, and
  * passes every other request and websocket to the main process.
  */
 export async function runApiWorker(start: Extract<ToWorker, { openssm: "start" }>): Promise<void> {
@@ -28,19 +28,20 @@ export async function runApiWorker(start: Extract<ToWorker, { openssm: "start" }
   const storage = openStorage(config.databaseUrl);
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
   const services = createServices(config, storage, masterKey, log, start.accountId, { audit: auditRelay(send) });
-  const authenticator = new Authenticator(storage.db, masterKey, config.credentialCacheSeconds * 1000, () => services.clock.now());
+  const authenticator = new Authenticator(storage.db, masterKey, config.credentialCacheSeconds * 1000, () => services.clock.now(), config.regions);
   const dispatcher = new Dispatcher(services, authenticator);
-  // The capabilities that own a local operation; their start() only registers (taggable types,
+  // The capabilities that own a read-only operation; their start() only registers (taggable types,
   // scheduler jobs that never run here), it starts no work.
-  const local = allCapabilities.filter((c) => c.operations?.some((o) => LOCAL_OPERATIONS.has(targetOf(o))));
+  const local = allCapabilities.filter((c) => c.operations?.some((o) => o.readOnly));
   for (const c of local) for (const o of c.operations ?? []) dispatcher.register(o);
   for (const c of local) await c.start?.(services);
+  const answeredHere = localOperations(allCapabilities);
 
   const forwarder = new Forwarder(main);
   const api = apiHandler(dispatcher, authenticator, services);
   const server = http.createServer((req: IncomingMessage, res: ServerResponse) => {
     const target = req.headers["x-amz-target"];
-    if (isApiRequest(req) && typeof target === "string" && LOCAL_OPERATIONS.has(target)) api(req, res);
+    if (isApiRequest(req) && typeof target === "string" && answeredHere.has(target)) api(req, res);
     else forwarder.request(req, res);
   });
   server.on("upgrade", (req, socket, head) => forwarder.upgrade(req, socket, head));

@@ -12,11 +12,11 @@ import {
   type OpenControlChannelInput,
 } from "@openssm/protocol";
 import type { WebSocket } from "ws";
-import { touchNode } from "../../capabilities/nodes/index.js";
 import type { RequestContext, Services } from "../../runtime.js";
 import { controlFrameHandler, handlersFor } from "../delivery-handlers.js";
 import { type ControlChannelHandle, deliveryHub } from "../hub.js";
 import { claimMessage, deliverableMessages, finishMessage, getMessage } from "../queue.js";
+import { nodeDirectory } from "../node-identity.js";
 import { parseReplyPayload, takeAcknowledgement, takeFailure, takeReply, takeTransientRefusal } from "../replies.js";
 import { controlMessageHandler } from "./control-messages.js";
 import { checkChannelToken } from "./tokens.js";
@@ -124,7 +124,7 @@ export class ControlChannelConnection implements ControlChannelHandle {
   private async heard(): Promise<void> {
     try {
       const scope = { accountId: this.accountId, region: this.region };
-      await touchNode(this.services.db, scope, this.instanceId, this.services.clock.now(), "ssmmessages");
+      await nodeDirectory(this.services).heardFrom(scope, this.instanceId, this.services.clock.now(), "ssmmessages");
     } catch (err) {
       this.services.log.warn({ err, instanceId: this.instanceId }, "recording contact with a node failed");
     }

@@ -1,5 +1,5 @@
 import type { DecodedAgentMessage } from "@openssm/protocol";
-import type { Services } from "../../runtime.js";
+import type { ServerSlot, Services } from "../../runtime.js";
 import type { ControlChannelHandle } from "../hub.js";
 
 /**
@@ -8,14 +8,13 @@ import type { ControlChannelHandle } from "../hub.js";
  */
 export type ControlMessageHandler = (services: Services, channel: ControlChannelHandle, message: DecodedAgentMessage) => Promise<void>;
 
-const registries = new WeakMap<Services, Map<string, ControlMessageHandler>>();
+/** This server's handlers, by message type. */
+const CONTROL_MESSAGE_HANDLERS: ServerSlot<Map<string, ControlMessageHandler>> = { name: "agents.control-message-handlers", create: () => new Map() };
 
 export function onControlMessage(services: Services, messageType: string, handler: ControlMessageHandler): void {
-  const map = registries.get(services) ?? new Map<string, ControlMessageHandler>();
-  map.set(messageType, handler);
-  registries.set(services, map);
+  services.own(CONTROL_MESSAGE_HANDLERS).set(messageType, handler);
 }
 
 export function controlMessageHandler(services: Services, messageType: string): ControlMessageHandler | undefined {
-  return registries.get(services)?.get(messageType);
+  return services.own(CONTROL_MESSAGE_HANDLERS).get(messageType);
 }

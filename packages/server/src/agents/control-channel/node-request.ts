@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { nodeArn, nodeIdOf } from "../../capabilities/nodes/index.js";
 import { ApiError } from "../../http/errors.js";
 import type { WireRequest } from "../../http/dispatch.js";
 import type { HttpDeps, RequestContext } from "../../runtime.js";
+import { nodeArn, nodeIdOf } from "../node-identity.js";
 
 /**
  * Authenticates an ssmmessages request (SigV4, service ssmmessages) and checks that it comes from the
@@ -12,15 +12,12 @@ import type { HttpDeps, RequestContext } from "../../runtime.js";
 export async function authenticateNode(deps: HttpDeps, wire: WireRequest, instanceId: string, action: string): Promise<RequestContext> {
   let auth: Awaited<ReturnType<HttpDeps["authenticator"]["authenticate"]>>;
   try {
-    auth = await deps.authenticator.authenticate(wire);
+    auth = await deps.authenticator.authenticate(wire, "ssmmessages");
   } catch (e) {
     if (e instanceof ApiError) throw new ApiError("AccessDeniedException", e.message, 403);
     throw e;
   }
-  if (auth.service !== "ssmmessages") {
-    throw new ApiError("AccessDeniedException", `Sign requests to the agent channels for the service ssmmessages, not ${auth.service}.`, 403);
-  }
-  const ctx = deps.dispatcher.context(randomUUID(), action, auth.key, auth.region, wire);
+  const ctx = deps.context(randomUUID(), action, auth.key, auth.region, wire);
   const node = nodeIdOf(ctx.principal);
   if (node !== instanceId) {
     throw new ApiError(

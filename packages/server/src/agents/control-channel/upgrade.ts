@@ -7,7 +7,7 @@ import type { WireRequest } from "../../http/dispatch.js";
 import { ApiError } from "../../http/errors.js";
 import type { HttpDeps, RequestContext } from "../../runtime.js";
 import { deliveryHub } from "../hub.js";
-import { addUpgradeRoute, rejectUpgrade } from "../upgrade-routes.js";
+import { addUpgradeRoute, markUpgraded, rejectUpgrade } from "../upgrade-routes.js";
 import { ControlChannelConnection } from "./connection.js";
 import { auditChannelCall, authenticateNode } from "./node-request.js";
 import { clientAddress } from "../../http/forwarded.js";
@@ -20,16 +20,14 @@ const PREFIX = "/v1/control-channel/";
  */
 export function registerControlChannelUpgrade(app: FastifyInstance, deps: HttpDeps): void {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
-  addUpgradeRoute(app.server, PREFIX, (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", () => socket.destroy());
-    void upgrade(deps, wss, req, socket, head);
-  });
+  addUpgradeRoute(app.server, PREFIX, (req: IncomingMessage, socket: Duplex, head: Buffer) => upgrade(deps, wss, req, socket, head), deps.services.log);
 }
 
 async function upgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const started = performance.now();
   const rawUrl = req.url ?? "/";
   const path = rawUrl.split("?")[0];
+  // A path that does not decode throws URIError here: the upgrade router refuses it with 400.
   const instanceId = decodeURIComponent(path.slice(PREFIX.length));
   const wire: WireRequest = {
     method: req.method ?? "GET",
@@ -52,5 +50,8 @@ async function upgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
   }
   auditChannelCall(deps, { wire, ctx, operation: "OpenControlChannel", instanceId, started });
   const opened = ctx;
-  wss.handleUpgrade(req, socket, head, (ws) => new ControlChannelConnection(deps.services, opened, ws, instanceId).start());
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    markUpgraded(socket);
+    new ControlChannelConnection(deps.services, opened, ws, instanceId).start();
+  });
 }

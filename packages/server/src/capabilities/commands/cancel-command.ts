@@ -1,6 +1,6 @@
 import type { CancelCommandRequest, CancelCommandResult } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op } from "../../runtime.js";
+import { ANY_RESOURCE, op } from "../../runtime.js";
 import { cancelInvocation } from "./cancellation.js";
 import { checkCommandId } from "./listing.js";
 import { advanceCommand } from "./rollout.js";
@@ -15,6 +15,7 @@ import { commandDb } from "./tables.js";
 export const cancelCommand = op<CancelCommandRequest, CancelCommandResult>({
   service: "ssm",
   name: "CancelCommand",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     checkCommandId(input.CommandId);
     const cmd = await getScopedCommand(ctx.services.db, ctx, String(input.CommandId));

@@ -1,31 +1,43 @@
+import type { EventInput } from "../../events/bus.js";
 import type { Services } from "../../runtime.js";
 import { nodeArn } from "../nodes/index.js";
 import type { CommandRow } from "./tables.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Where an event goes: the bus at once, or a transaction's `tx.publish` (delivered after its commit). */
+type Emit = (event: EventInput) => unknown;
+const onBus =
+  (services: Services, now: number): Emit =>
+  (event) =>
+    services.events.publish(event, now);
+
 /** "EC2 Command Status-change Notification", as EventBridge delivers it for Run Command. */
-export async function publishCommandStatus(services: Services, cmd: CommandRow, status: string, instanceIds: string[], now: number): Promise<void> {
+export async function publishCommandStatus(
+  services: Services,
+  cmd: CommandRow,
+  status: string,
+  instanceIds: string[],
+  now: number,
+  emit: Emit = onBus(services, now),
+): Promise<void> {
   const scope = { accountId: cmd.account_id, region: cmd.region };
-  await services.events.publish(
-    {
-      "detail-type": "EC2 Command Status-change Notification",
-      account: cmd.account_id,
-      region: cmd.region,
-      resources: instanceIds.map((id) => nodeArn(scope, id)),
-      detail: {
-        "command-id": cmd.command_id,
-        "document-name": cmd.document_name,
-        "expire-after": iso(cmd.expires_after),
-        parameters: JSON.parse(cmd.parameters) as Record<string, string[]>,
-        "requested-date-time": iso(cmd.requested_at),
-        status,
-      },
+  await emit({
+    "detail-type": "EC2 Command Status-change Notification",
+    account: cmd.account_id,
+    region: cmd.region,
+    resources: instanceIds.map((id) => nodeArn(scope, id)),
+    detail: {
+      "command-id": cmd.command_id,
+      "document-name": cmd.document_name,
+      "expire-after": iso(cmd.expires_after),
+      parameters: JSON.parse(cmd.parameters) as Record<string, string[]>,
+      "requested-date-time": iso(cmd.requested_at),
+      status,
     },
-    now,
-  );
+  });
   // As AWS's summary message: the instance ids the caller named (none when it sent by Targets).
-  await notify(services, cmd, "Command", status, now, { instanceIds: JSON.parse(cmd.instance_ids) as string[] });
+  await notify(cmd, "Command", status, now, { instanceIds: JSON.parse(cmd.instance_ids) as string[] }, emit);
 }
 
 /** "EC2 Command Invocation Status-change Notification": one node's invocation changed status. */
@@ -47,7 +59,7 @@ export async function publishInvocationStatus(services: Services, cmd: CommandRo
     },
     now,
   );
-  await notify(services, cmd, "Invocation", status, now, { instanceId });
+  await notify(cmd, "Invocation", status, now, { instanceId }, onBus(services, now));
 }
 
 /** The statuses Run Command notifies (Pending and Cancelling never are). */
@@ -66,12 +78,12 @@ interface NotificationConfig {
  * Invocations), with the topic ARN as the event's resource.
  */
 async function notify(
-  services: Services,
   cmd: CommandRow,
   type: "Command" | "Invocation",
   status: string,
   now: number,
   about: { instanceIds: string[] } | { instanceId: string },
+  emit: Emit,
 ): Promise<void> {
   if (!cmd.notification_config || !NOTIFIED.has(status)) return;
   let config: NotificationConfig;
@@ -92,8 +104,5 @@ async function notify(
   }
   message.status = status;
   message.eventTime = iso(now);
-  await services.events.publish(
-    { "detail-type": "Run Command Notification", account: cmd.account_id, region: cmd.region, resources: [config.NotificationArn], detail: message },
-    now,
-  );
+  await emit({ "detail-type": "Run Command Notification", account: cmd.account_id, region: cmd.region, resources: [config.NotificationArn], detail: message });
 }

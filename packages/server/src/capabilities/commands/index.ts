@@ -1,12 +1,11 @@
-import { registerDeliveryHandler } from "../../agents/index.js";
-import type { Capability, Services } from "../../runtime.js";
-import { onNodeDeregistered } from "../nodes/index.js";
+import { onNodeDeregistered, registerDeliveryHandler } from "../../agents/index.js";
+import type { Capability, ServerSlot, Services } from "../../runtime.js";
 import { cancelCommandDelivery, sendCommandDelivery } from "./agent-replies.js";
 import { cancelCommand } from "./cancel-command.js";
 import { moveInvocation } from "./invocations.js";
 import { getCommandInvocation, listCommandInvocations, listCommands } from "./list-operations.js";
 import { registerOutputRoute } from "./output-route.js";
-import { advanceCommand } from "./rollout.js";
+import { advanceCommand, settleRollouts } from "./rollout.js";
 import { sendCommand } from "./send-command.js";
 import { commandDb, commandMigrations } from "./tables.js";
 import { runCommandTimeouts } from "./timeouts.js";
@@ -29,6 +28,9 @@ async function nodeGone(services: Services, instanceId: string): Promise<void> {
   }
 }
 
+/** What start() subscribed to in this server, undone at stop. */
+const SUBSCRIPTIONS: ServerSlot<(() => void)[]> = { name: "commands.subscriptions", create: () => [] };
+
 /**
  * Run Command: SendCommand with rate control, the command and invocation status model, cancellation,
  * delivery and execution timeouts, and whole output kept and served.
@@ -41,9 +43,15 @@ export const commandsCapability: Capability = {
     registerDeliveryHandler(services, sendCommandDelivery);
     registerDeliveryHandler(services, cancelCommandDelivery);
     services.scheduler.register({ name: "commands-timeouts", run: (now) => runCommandTimeouts(services, now) });
-    onNodeDeregistered((_scope, instanceId) => {
-      nodeGone(services, instanceId).catch((err) => services.log.error({ err, instanceId }, "ending a deregistered node's invocations failed"));
-    });
+    services.own(SUBSCRIPTIONS).push(
+      onNodeDeregistered(services, (_scope, instanceId) => {
+        nodeGone(services, instanceId).catch((err) => services.log.error({ err, instanceId }, "ending a deregistered node's invocations failed"));
+      }),
+    );
+  },
+  async stop(services) {
+    for (const unsubscribe of services.own(SUBSCRIPTIONS).splice(0)) unsubscribe();
+    await settleRollouts(services);
   },
   http(app, deps) {
     registerOutputRoute(app, deps);

@@ -7,7 +7,7 @@ import type {
   ListCommandsResult,
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op } from "../../runtime.js";
+import { ANY_RESOURCE, op } from "../../runtime.js";
 import { checkCommandId, decodeToken, encodeToken, parseFilters } from "./listing.js";
 import { readOutput } from "./output-store.js";
 import { STDERR_API_LIMIT, STDOUT_API_LIMIT } from "./output-pieces.js";
@@ -22,6 +22,7 @@ const OPEN_STATUSES = ["Pending", "InProgress", "Delayed", "Cancelling"];
 export const listCommands = op<ListCommandsRequest, ListCommandsResult>({
   service: "ssm",
   name: "ListCommands",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     checkCommandId(input.CommandId);
     const f = parseFilters(input.Filters);
@@ -59,6 +60,7 @@ export const listCommands = op<ListCommandsRequest, ListCommandsResult>({
 export const listCommandInvocations = op<ListCommandInvocationsRequest, ListCommandInvocationsResult>({
   service: "ssm",
   name: "ListCommandInvocations",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     checkCommandId(input.CommandId);
     const f = parseFilters(input.Filters);
@@ -117,6 +119,7 @@ function elapsed(start: number | null, end: number | null): string {
 export const getCommandInvocation = op<GetCommandInvocationRequest, GetCommandInvocationResult>({
   service: "ssm",
   name: "GetCommandInvocation",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     checkCommandId(input.CommandId);
     const cmd = await getScopedCommand(ctx.services.db, ctx, String(input.CommandId));

@@ -19,8 +19,8 @@ export function registerOutputRoute(app: FastifyInstance, deps: HttpDeps): void 
     async (req, reply) => {
       const wire = wireRequest(req);
       try {
-        const auth = await deps.authenticator.authenticate(wire);
-        const ctx = deps.dispatcher.context(randomUUID(), "GetCommandInvocation", auth.key, auth.region, wire);
+        const auth = await deps.authenticator.authenticate(wire, "ssm");
+        const ctx = deps.context(randomUUID(), "GetCommandInvocation", auth.key, auth.region, wire);
         await ctx.authorize("ssm:GetCommandInvocation", [{ arn: "*" }]);
         const { commandId, instanceId, plugin, stream } = req.params;
         if (stream !== "stdout" && stream !== "stderr") throw new ApiError("ValidationException", "The last part of the path is stdout or stderr.", 404);

@@ -1,6 +1,6 @@
 import { jobMessageId, Topic } from "@openssm/protocol";
 import { sendToNode } from "../../agents/index.js";
-import type { Services } from "../../runtime.js";
+import type { ServerSlot, Services } from "../../runtime.js";
 import { getNode } from "../nodes/index.js";
 import { publishCommandStatus } from "./events.js";
 import { moveInvocation } from "./invocations.js";
@@ -12,8 +12,8 @@ import { type CommandRow, commandDb } from "./tables.js";
 /** How long a pass waits for more requests to fold in. */
 const FOLD_MS = 10;
 
-/** The command advances running in this process, with whether another pass was asked for meanwhile. */
-const active = new Map<string, { again: boolean; done: Promise<void> }>();
+/** The command advances running in this server, with whether another pass was asked for meanwhile. */
+const ACTIVE: ServerSlot<Map<string, { again: boolean; done: Promise<void> }>> = { name: "commands.active-rollouts", create: () => new Map() };
 
 /**
  * Moves a command forward: starts invocations as concurrency allows, stops the ones not started
@@ -27,6 +27,7 @@ const active = new Map<string, { again: boolean; done: Promise<void> }>();
  * started after the call.
  */
 export function advanceCommand(services: Services, commandId: string): Promise<void> {
+  const active = services.own(ACTIVE);
   const running = active.get(commandId);
   if (running) {
     running.again = true;
@@ -46,6 +47,11 @@ export function advanceCommand(services: Services, commandId: string): Promise<v
   })();
   active.set(commandId, entry);
   return entry.done;
+}
+
+/** Resolves once the passes running in this server are done (at stop, before storage closes). */
+export async function settleRollouts(services: Services): Promise<void> {
+  await Promise.all([...services.own(ACTIVE).values()].map((e) => e.done));
 }
 
 async function advance(services: Services, commandId: string): Promise<void> {

@@ -21,9 +21,6 @@ interface Prepared {
   instanceIds: string[];
 }
 
-/** SendCommand resolves the document and the targets once: for authorization, then for the handler. */
-const prepared = new WeakMap<object, Promise<Prepared>>();
-
 async function findDocument(ctx: RequestContext, input: SendCommandRequest): Promise<ResolvedDocument> {
   const name = String(input.DocumentName);
   let doc: ResolvedDocument;
@@ -50,21 +47,25 @@ async function findDocument(ctx: RequestContext, input: SendCommandRequest): Pro
   return doc;
 }
 
-function prepare(ctx: RequestContext, input: SendCommandRequest): Promise<Prepared> {
-  let p = prepared.get(input);
-  if (!p) {
-    p = (async () => {
-      if (input.InstanceIds && new Set(input.InstanceIds).size !== input.InstanceIds.length) {
-        const dup = input.InstanceIds.find((id, i) => input.InstanceIds?.indexOf(id) !== i);
-        throw new ApiError("DuplicateInstanceId", `${dup} appears more than once in InstanceIds; name each node once.`);
-      }
-      const doc = await findDocument(ctx, input);
-      const instanceIds = await resolveTargets(ctx, { InstanceIds: input.InstanceIds, Targets: input.Targets });
-      return { doc, instanceIds };
-    })();
-    prepared.set(input, p);
+/** SendCommand resolves the document and the targets once, for authorization; the handler gets them. */
+async function prepare(ctx: RequestContext, input: SendCommandRequest): Promise<Prepared> {
+  if (input.InstanceIds && new Set(input.InstanceIds).size !== input.InstanceIds.length) {
+    const dup = input.InstanceIds.find((id, i) => input.InstanceIds?.indexOf(id) !== i);
+    throw new ApiError("DuplicateInstanceId", `${dup} appears more than once in InstanceIds; name each node once.`);
   }
-  return p;
+  const doc = await findDocument(ctx, input);
+  const instanceIds = await resolveTargets(ctx, { InstanceIds: input.InstanceIds, Targets: input.Targets });
+  return { doc, instanceIds };
+}
+
+/** The nodes' names, for the invocations (looked up before the transaction that records them). */
+async function nodeNames(ctx: RequestContext, instanceIds: string[], now: number): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < instanceIds.length; i += INSERT_BATCH) {
+    const batch = instanceIds.slice(i, i + INSERT_BATCH);
+    names.push(...(await Promise.all(batch.map(async (id) => (await getNode(ctx.services.db, ctx.scope, id, now))?.name ?? ""))));
+  }
+  return names;
 }
 
 function checkNotificationConfig(input: SendCommandRequest): void {
@@ -91,18 +92,16 @@ function checkRateControl(input: SendCommandRequest, targets: number): { maxConc
  * nodes (InstanceIds, or Targets by tag:<key>, tag-key, InstanceIds), records the command and one
  * invocation per node, and starts the first wave of rate control.
  */
-export const sendCommand = op<SendCommandRequest, SendCommandResult>({
+export const sendCommand = op<SendCommandRequest, SendCommandResult, Prepared>({
   service: "ssm",
   name: "SendCommand",
   async resources(ctx, input) {
-    const { doc, instanceIds } = await prepare(ctx, input);
-    const scope = { accountId: ctx.accountId, region: ctx.region };
-    const refs: ResourceRef[] = [{ arn: doc.arn }];
-    for (const id of instanceIds) refs.push({ arn: nodeArn(scope, id), tags: () => nodeTags(ctx.services.db, scope, id) });
-    return refs;
+    const prepared = await prepare(ctx, input);
+    const refs: ResourceRef[] = [{ arn: prepared.doc.arn }];
+    for (const id of prepared.instanceIds) refs.push({ arn: nodeArn(ctx.scope, id), tags: () => nodeTags(ctx.services.db, ctx.scope, id) });
+    return { resources: refs, prepared };
   },
-  async handle(ctx, input) {
-    const { doc, instanceIds } = await prepare(ctx, input);
+  async handle(ctx, input, { doc, instanceIds }) {
     checkNotificationConfig(input);
     const { maxConcurrency, maxErrors } = checkRateControl(input, instanceIds.length);
     const resolved = await resolveParameters(ctx, doc, input.Parameters as Record<string, unknown> | undefined);
@@ -112,102 +111,104 @@ export const sendCommand = op<SendCommandRequest, SendCommandResult>({
     const executionTimeout = executionTimeoutSeconds(doc, resolved);
     const payload = buildSendCommandPayload(commandId, doc, agentParameters(resolved));
     const plugins = pluginNames(doc);
-    const d = commandDb(ctx.services.db);
-    await d
-      .insertInto("commands_commands")
-      .values({
-        command_id: commandId,
-        account_id: ctx.accountId,
-        region: ctx.region,
-        document_name: String(input.DocumentName),
-        document_version: doc.version,
-        document_arn: doc.arn,
-        comment: input.Comment ?? "",
-        parameters: JSON.stringify(input.Parameters ?? {}),
-        instance_ids: JSON.stringify(input.InstanceIds ?? []),
-        targets: JSON.stringify(input.Targets ?? []),
-        requested_at: now,
-        expires_after: now + (deliveryTimeout + executionTimeout) * 1000,
-        delivery_timeout_seconds: deliveryTimeout,
-        execution_timeout_seconds: executionTimeout,
-        status: "Pending",
-        status_details: "Pending",
-        max_concurrency: maxConcurrency,
-        max_errors: maxErrors,
-        target_count: instanceIds.length,
-        completed_count: 0,
-        error_count: 0,
-        delivery_timed_out_count: 0,
-        output_s3_region: input.OutputS3Region ?? null,
-        output_s3_bucket_name: input.OutputS3BucketName ?? null,
-        output_s3_key_prefix: input.OutputS3KeyPrefix ?? null,
-        service_role: input.ServiceRoleArn ?? null,
-        notification_config: input.NotificationConfig ? JSON.stringify(input.NotificationConfig) : null,
-        cloudwatch_output_config: input.CloudWatchOutputConfig ? JSON.stringify(input.CloudWatchOutputConfig) : null,
-        alarm_configuration: input.AlarmConfiguration ? JSON.stringify(input.AlarmConfiguration) : null,
-        payload: JSON.stringify(payload),
-        plugin_names: JSON.stringify(plugins),
-        cancel_requested: 0,
-        requested_by: ctx.principal.arn,
-        finished_at: null,
-      })
-      .execute();
-    const scope = { accountId: ctx.accountId, region: ctx.region };
-    for (let i = 0; i < instanceIds.length; i += INSERT_BATCH) {
-      const batch = instanceIds.slice(i, i + INSERT_BATCH);
-      const names = await Promise.all(batch.map(async (id) => (await getNode(ctx.services.db, scope, id, now))?.name ?? ""));
+    const names = await nodeNames(ctx, instanceIds, now);
+    // The command, its invocations and their plugins, and its Pending event: all of them or none.
+    await ctx.transaction(async (tx) => {
+      const d = commandDb(tx.db);
       await d
-        .insertInto("commands_invocations")
-        .values(
-          batch.map((id, j) => ({
-            command_id: commandId,
-            instance_id: id,
-            account_id: ctx.accountId,
-            region: ctx.region,
-            seq: i + j,
-            instance_name: names[j],
-            status: "Pending",
-            status_details: "Pending",
-            dispatched: 0,
-            terminal: 0,
-            requested_at: now,
-            dispatched_at: null,
-            delivered_at: null,
-            acknowledged_at: null,
-            finished_at: null,
-            delivery_deadline: now + deliveryTimeout * 1000,
-            execution_deadline: null,
-            trace_output: "",
-            cancel_message_id: null,
-            updated_at: now,
-          })),
-        )
+        .insertInto("commands_commands")
+        .values({
+          command_id: commandId,
+          account_id: ctx.accountId,
+          region: ctx.region,
+          document_name: String(input.DocumentName),
+          document_version: doc.version,
+          document_arn: doc.arn,
+          comment: input.Comment ?? "",
+          parameters: JSON.stringify(input.Parameters ?? {}),
+          instance_ids: JSON.stringify(input.InstanceIds ?? []),
+          targets: JSON.stringify(input.Targets ?? []),
+          requested_at: now,
+          expires_after: now + (deliveryTimeout + executionTimeout) * 1000,
+          delivery_timeout_seconds: deliveryTimeout,
+          execution_timeout_seconds: executionTimeout,
+          status: "Pending",
+          status_details: "Pending",
+          max_concurrency: maxConcurrency,
+          max_errors: maxErrors,
+          target_count: instanceIds.length,
+          completed_count: 0,
+          error_count: 0,
+          delivery_timed_out_count: 0,
+          output_s3_region: input.OutputS3Region ?? null,
+          output_s3_bucket_name: input.OutputS3BucketName ?? null,
+          output_s3_key_prefix: input.OutputS3KeyPrefix ?? null,
+          service_role: input.ServiceRoleArn ?? null,
+          notification_config: input.NotificationConfig ? JSON.stringify(input.NotificationConfig) : null,
+          cloudwatch_output_config: input.CloudWatchOutputConfig ? JSON.stringify(input.CloudWatchOutputConfig) : null,
+          alarm_configuration: input.AlarmConfiguration ? JSON.stringify(input.AlarmConfiguration) : null,
+          payload: JSON.stringify(payload),
+          plugin_names: JSON.stringify(plugins),
+          cancel_requested: 0,
+          requested_by: ctx.principal.arn,
+          finished_at: null,
+        })
         .execute();
-      if (plugins.length) {
+      for (let i = 0; i < instanceIds.length; i += INSERT_BATCH) {
+        const batch = instanceIds.slice(i, i + INSERT_BATCH);
         await d
-          .insertInto("commands_plugins")
+          .insertInto("commands_invocations")
           .values(
-            batch.flatMap((id) =>
-              plugins.map((name, seq) => ({
-                command_id: commandId,
-                instance_id: id,
-                name,
-                seq,
-                status: "Pending",
-                status_details: "Pending",
-                response_code: -1,
-                response_start: null,
-                response_finish: null,
-                output: "",
-                terminal: 0,
-              })),
-            ),
+            batch.map((id, j) => ({
+              command_id: commandId,
+              instance_id: id,
+              account_id: ctx.accountId,
+              region: ctx.region,
+              seq: i + j,
+              instance_name: names[i + j],
+              status: "Pending",
+              status_details: "Pending",
+              dispatched: 0,
+              terminal: 0,
+              requested_at: now,
+              dispatched_at: null,
+              delivered_at: null,
+              acknowledged_at: null,
+              finished_at: null,
+              delivery_deadline: now + deliveryTimeout * 1000,
+              execution_deadline: null,
+              trace_output: "",
+              cancel_message_id: null,
+              updated_at: now,
+            })),
           )
           .execute();
+        if (plugins.length) {
+          await d
+            .insertInto("commands_plugins")
+            .values(
+              batch.flatMap((id) =>
+                plugins.map((name, seq) => ({
+                  command_id: commandId,
+                  instance_id: id,
+                  name,
+                  seq,
+                  status: "Pending",
+                  status_details: "Pending",
+                  response_code: -1,
+                  response_start: null,
+                  response_finish: null,
+                  output: "",
+                  terminal: 0,
+                })),
+              ),
+            )
+            .execute();
+        }
       }
-    }
-    const created = await getCommand(ctx.services.db, commandId);
-    if (created) await publishCommandStatus(ctx.services, created, "Pending", instanceIds, now);
+      const created = await getCommand(tx.db, commandId);
+      if (created) await publishCommandStatus(ctx.services, created, "Pending", instanceIds, now, tx.publish);
+    });
     await advanceCommand(ctx.services, commandId);
     const row = await getCommand(ctx.services.db, commandId);
     if (!row) throw new ApiError("InternalServerError", "The command was not stored.", 500);

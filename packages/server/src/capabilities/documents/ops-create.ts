@@ -5,7 +5,7 @@ import type { RequestContext } from "../../runtime.js";
 import { op } from "../../runtime.js";
 import { getTagList, putTags, tagProblem } from "../tags/index.js";
 import { loadVersion, ownDocument } from "./access.js";
-import { authorizeCreate } from "./authorize-create.js";
+import { requestTagKeys } from "../../iam/authorize.js";
 import { documentDescription } from "./describe.js";
 import { MAX_DOCUMENTS_PER_ACCOUNT, MAX_TAGS } from "./limits.js";
 import { checkNewDocumentName } from "./names.js";
@@ -16,12 +16,15 @@ import { TAG_TYPE } from "./tag-type.js";
 export const createDocument = op<CreateDocumentRequest, object>({
   service: "ssm",
   name: "CreateDocument",
-  // Authorized in handle, with the request's tags as condition keys.
-  resources: () => [],
+  // The request's tags are condition keys (aws:RequestTag/<key>, aws:TagKeys), so policies that require tags on new documents work as on AWS.
+  resources: (ctx, input) => ({
+    resources: [{ arn: ctx.arn("ssm", `document/${input.Name}`), tags: async () => ({}) }],
+    context: requestTagKeys(input.Tags),
+    prepared: undefined,
+  }),
   async handle(ctx: RequestContext, input) {
     const name = String(input.Name);
     const tags = (input.Tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") }));
-    await authorizeCreate(ctx, ctx.arn("ssm", `document/${name}`), tags);
     checkNewDocumentName(name);
     const documentType = input.DocumentType ?? "Command";
     const prepared = await prepareVersion(ctx, documentType, input);

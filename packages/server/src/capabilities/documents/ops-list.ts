@@ -1,6 +1,6 @@
 import type { ListDocumentsRequest } from "@aws-sdk/client-ssm";
 import type { RequestContext } from "../../runtime.js";
-import { op } from "../../runtime.js";
+import { ANY_RESOURCE, op } from "../../runtime.js";
 import { findByTag, getTagList } from "../tags/index.js";
 import { builtinHandle, rowHandle, type VersionView, viewOfBuiltin, viewOfRow } from "./access.js";
 import { builtinCatalog } from "./builtin/catalog.js";
@@ -56,6 +56,8 @@ function builtinViews(ctx: RequestContext, amazon: boolean, perAccount: boolean,
 export const listDocuments = op<ListDocumentsRequest, object>({
   service: "ssm",
   name: "ListDocuments",
+  readOnly: true,
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const q = readFilters(input.Filters, input.DocumentFilterList);
     const owner = q.owner;

@@ -25,6 +25,7 @@ const grantee = (id: string) => (id.toLowerCase() === "all" ? "all" : id);
 export const describeDocumentPermission = op<DescribeDocumentPermissionRequest, object>({
   service: "ssm",
   name: "DescribeDocumentPermission",
+  readOnly: true,
   resources: ownResources,
   async handle(ctx, input) {
     const handle = await ownForSharing(ctx, String(input.Name));

@@ -1,11 +1,11 @@
 import type { DescribeDocumentRequest, GetDocumentRequest, ListDocumentVersionsRequest } from "@aws-sdk/client-ssm";
 import { op } from "../../runtime.js";
 import { getTagList } from "../tags/index.js";
-import { loadVersion, viewOfBuiltin, viewOfRow } from "./access.js";
+import { type DocumentHandle, loadVersion, viewOfBuiltin, viewOfRow } from "./access.js";
 import { convertContent, parseContent } from "./content.js";
 import { documentDescription, versionInfo } from "./describe.js";
 import { pageOf } from "./paging.js";
-import { handleFor, readResources } from "./resources.js";
+import { readResources } from "./resources.js";
 import { docs, listVersionRows } from "./store.js";
 import { TAG_TYPE } from "./tag-type.js";
 import type { DocumentFormat } from "./types.js";
@@ -18,12 +18,12 @@ function attachmentsContent(raw: string, format: DocumentFormat, documentType: s
   return Object.entries(files).map(([Name, f]) => ({ Name, Hash: f.checksums?.sha256, HashType: "Sha256", Url: base ? `${base}/${Name}` : undefined }));
 }
 
-export const getDocument = op<GetDocumentRequest, object>({
+export const getDocument = op<GetDocumentRequest, object, DocumentHandle>({
   service: "ssm",
   name: "GetDocument",
+  readOnly: true,
   resources: readResources,
-  async handle(ctx, input) {
-    const handle = await handleFor(ctx, input);
+  async handle(ctx, input, handle) {
     const view = await loadVersion(ctx, handle, { version: input.DocumentVersion, versionName: input.VersionName });
     const wanted = input.DocumentFormat as DocumentFormat | undefined;
     const parsed = view.format === "TEXT" || !wanted || wanted === view.format ? {} : parseContent(view.raw, view.format);
@@ -43,24 +43,24 @@ export const getDocument = op<GetDocumentRequest, object>({
   },
 });
 
-export const describeDocument = op<DescribeDocumentRequest, object>({
+export const describeDocument = op<DescribeDocumentRequest, object, DocumentHandle>({
   service: "ssm",
   name: "DescribeDocument",
+  readOnly: true,
   resources: readResources,
-  async handle(ctx, input) {
-    const handle = await handleFor(ctx, input);
+  async handle(ctx, input, handle) {
     const view = await loadVersion(ctx, handle, { version: input.DocumentVersion, versionName: input.VersionName });
     const tags = handle.kind === "own" ? await getTagList(ctx.services.db, handle.scope, TAG_TYPE, handle.name) : undefined;
     return { Document: documentDescription(view, tags) };
   },
 });
 
-export const listDocumentVersions = op<ListDocumentVersionsRequest, object>({
+export const listDocumentVersions = op<ListDocumentVersionsRequest, object, DocumentHandle>({
   service: "ssm",
   name: "ListDocumentVersions",
+  readOnly: true,
   resources: readResources,
-  async handle(ctx, input) {
-    const handle = await handleFor(ctx, input);
+  async handle(ctx, input, handle) {
     let views = handle.builtin
       ? [viewOfBuiltin(handle, handle.builtin)]
       : (await listVersionRows(docs(ctx.services.db), handle.scope, handle.name)).map((r) => viewOfRow(handle, r));

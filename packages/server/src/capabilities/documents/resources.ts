@@ -1,25 +1,17 @@
-import type { RequestContext, ResourceRef } from "../../runtime.js";
+import type { Access, RequestContext, ResourceRef } from "../../runtime.js";
 import { getTags } from "../tags/index.js";
 import { type DocumentHandle, findDocument } from "./access.js";
 import { TAG_TYPE } from "./tag-type.js";
-
-/** Handles found while authorizing, reused by the handler of the same request. */
-const found = new WeakMap<object, DocumentHandle>();
 
 export function documentRef(ctx: RequestContext, handle: DocumentHandle): ResourceRef {
   if (handle.kind === "builtin") return { arn: handle.arn, tags: async () => ({}) };
   return { arn: handle.arn, tags: () => getTags(ctx.services.db, handle.scope, TAG_TYPE, handle.name) };
 }
 
-/** The document a read request names (own, shared, public or built-in), for authorization. */
-export async function readResources(ctx: RequestContext, input: { Name?: string }): Promise<ResourceRef[]> {
+/** The document a read request names (own, shared, public or built-in): authorized, then handed to the handler. */
+export async function readResources(ctx: RequestContext, input: { Name?: string }): Promise<Access<DocumentHandle>> {
   const handle = await findDocument(ctx, String(input.Name));
-  found.set(input, handle);
-  return [documentRef(ctx, handle)];
-}
-
-export async function handleFor(ctx: RequestContext, input: { Name?: string }): Promise<DocumentHandle> {
-  return found.get(input) ?? findDocument(ctx, String(input.Name));
+  return { resources: [documentRef(ctx, handle)], prepared: handle };
 }
 
 /** The caller's own document of that name (which may not exist yet), for authorizing writes. */

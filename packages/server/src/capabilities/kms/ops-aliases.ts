@@ -1,6 +1,6 @@
 import type { CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse, UpdateAliasRequest } from "@aws-sdk/client-kms";
 import { ApiError } from "../../http/errors.js";
-import { op, type OperationDef, type RequestContext } from "../../runtime.js";
+import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { keyRef } from "./access.js";
 import { aliasArn, aliasNotFound, db, findKey, getAlias, type KeyRow, parseReference } from "./keys.js";
 import { decodeMarker, encodeMarker, invalidState, refuseManaged } from "./shared.js";
@@ -120,6 +120,8 @@ export const aliasOperations: OperationDef<any, any>[] = [
   op<ListAliasesRequest, ListAliasesResponse>({
     service: "kms",
     name: "ListAliases",
+    readOnly: true,
+    resources: ANY_RESOURCE,
     async handle(ctx, input) {
       const limit = input.Limit ?? 50;
       const after = decodeMarker(input.Marker, (v): v is string => typeof v === "string");

@@ -12,7 +12,7 @@ import type {
   GenerateRandomResponse,
 } from "@aws-sdk/client-kms";
 import { ApiError } from "../../http/errors.js";
-import { op, type OperationDef, type RequestContext } from "../../runtime.js";
+import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { keyRef } from "./access.js";
 import { blobKeyId } from "./blob.js";
 import { findKey, keyArn } from "./keys.js";
@@ -122,6 +122,7 @@ export const cryptoOperations: OperationDef<any, any>[] = [
   op<GenerateRandomRequest, GenerateRandomResponse>({
     service: "kms",
     name: "GenerateRandom",
+    resources: ANY_RESOURCE,
     async handle(_ctx, input) {
       refuseRecipient(input.Recipient);
       if (input.CustomKeyStoreId) throw new ApiError("UnsupportedOperationException", "openssm has no custom key stores. Omit CustomKeyStoreId.");

@@ -14,7 +14,7 @@ import type {
   UpdateKeyDescriptionRequest,
 } from "@aws-sdk/client-kms";
 import { ApiError } from "../../http/errors.js";
-import { op, type OperationDef, type RequestContext } from "../../runtime.js";
+import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { putTags } from "../tags/index.js";
 import { KEY_TAG_TYPE, keyRef } from "./access.js";
 import { db, findKey, insertKey, type KeyRow, keyArn } from "./keys.js";
@@ -66,6 +66,7 @@ export const keyOperations: OperationDef<any, any>[] = [
   op<CreateKeyRequest, CreateKeyResponse>({
     service: "kms",
     name: "CreateKey",
+    resources: ANY_RESOURCE,
     async handle(ctx, input) {
       checkCreateKey(input);
       const tags = checkTags({}, input.Tags ?? []);
@@ -77,6 +78,7 @@ export const keyOperations: OperationDef<any, any>[] = [
   op<DescribeKeyRequest, DescribeKeyResponse>({
     service: "kms",
     name: "DescribeKey",
+    readOnly: true,
     resources: keyResource,
     async handle(ctx, input) {
       return { KeyMetadata: keyMetadata(ctx, await findKey(ctx, input.KeyId)) };
@@ -85,6 +87,8 @@ export const keyOperations: OperationDef<any, any>[] = [
   op<ListKeysRequest, ListKeysResponse>({
     service: "kms",
     name: "ListKeys",
+    readOnly: true,
+    resources: ANY_RESOURCE,
     async handle(ctx, input) {
       const limit = input.Limit ?? 100;
       const after = decodeMarker(input.Marker, (v): v is [number, string] => Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "string");

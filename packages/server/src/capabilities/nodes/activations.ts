@@ -9,7 +9,7 @@ import type {
   Tag,
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op, type RequestContext } from "../../runtime.js";
+import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { tagProblem } from "../tags/store.js";
 import { hashActivationCode, newActivationCode } from "./ids.js";
 import { decodeToken, encodeToken } from "./pagination.js";
@@ -119,6 +119,7 @@ interface ActivationPosition {
 export const describeActivations = op<DescribeActivationsRequest, DescribeActivationsResult>({
   service: "ssm",
   name: "DescribeActivations",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     let q = nodeDb(ctx.services.db)
       .selectFrom("nodes_activations")

@@ -6,40 +6,31 @@ import {
   deletePrincipal,
   getPrincipal,
   listAccessKeys,
-  type Principal,
   principalArn,
   putPolicy,
 } from "../../iam/principals.js";
-import type { Services } from "../../runtime.js";
+import type { ServerSlot, Services } from "../../runtime.js";
 import { newSessionToken } from "./ids.js";
 import { NODE_POLICY_NAME, nodePolicy } from "./node-policy.js";
-import { INSTANCE_ID } from "./ids.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
 
 /** Lifetime of a node's temporary credentials (the agent refreshes them at half life). */
 export const NODE_CREDENTIAL_LIFETIME_MS = 60 * 60 * 1000;
 
-/** Each server's authenticator, so handlers (which see Services only) can drop cached keys. */
-const authenticators = new WeakMap<Services, Authenticator>();
+/** This server's authenticator, so handlers (which see Services only) can drop its cached keys. */
+const AUTHENTICATOR: ServerSlot<{ current?: Authenticator }> = { name: "nodes.authenticator", create: () => ({}) };
 
 export function rememberAuthenticator(services: Services, authenticator: Authenticator): void {
-  authenticators.set(services, authenticator);
+  services.own(AUTHENTICATOR).current = authenticator;
 }
 
 export function invalidateCachedKeys(services: Services, principal: string): void {
-  authenticators.get(services)?.invalidate(principal);
+  services.own(AUTHENTICATOR).current?.invalidate(principal);
 }
 
 /** `arn:aws:sts::<account>:assumed-role/<IamRole>/<mi-id>`, as AWS names a hybrid node's session. */
 export const nodePrincipalArn = (row: Pick<InstanceRow, "account_id" | "iam_role" | "instance_id">) =>
   principalArn(row.account_id, "node", `${row.iam_role}/${row.instance_id}`);
-
-/** The instance id when the principal is a managed node (its credentials or its RSA key), else undefined. */
-export function nodeIdOf(principal: Principal): string | undefined {
-  if (principal.kind !== "node") return undefined;
-  const id = principal.arn.slice(principal.arn.lastIndexOf("/") + 1);
-  return INSTANCE_ID.test(id) ? id : undefined;
-}
 
 export interface IssuedCredentials {
   accessKeyId: string;

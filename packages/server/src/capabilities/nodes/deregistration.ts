@@ -3,7 +3,8 @@ import { ApiError } from "../../http/errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { deleteAllTags, getTags } from "../tags/store.js";
 import { revokeNodeCredentials } from "./credentials.js";
-import { findInstance, forgetTouches, NODE_RESOURCE_TYPE, nodeArn, notifyDeregistered } from "./store.js";
+import { announceNodeDeregistered } from "../../agents/index.js";
+import { findInstance, forgetTouches, NODE_RESOURCE_TYPE, nodeArn } from "./store.js";
 import { nodeDb } from "./tables.js";
 
 async function registeredNode(ctx: RequestContext, instanceId: string) {
@@ -40,8 +41,8 @@ export const deregisterManagedInstance = op<DeregisterManagedInstanceRequest, ob
     if (Number(done.numUpdatedRows) !== 1) throw new ApiError("InvalidInstanceId", `Managed node ${row.instance_id} was already deregistered.`);
     await revokeNodeCredentials(ctx.services, row);
     await deleteAllTags(ctx.services.db, ctx, NODE_RESOURCE_TYPE, row.instance_id);
-    forgetTouches(row.instance_id);
-    notifyDeregistered({ accountId: ctx.accountId, region: ctx.region }, row.instance_id, ctx.services.log);
+    forgetTouches(ctx.services, row.instance_id);
+    announceNodeDeregistered(ctx.services, { accountId: ctx.accountId, region: ctx.region }, row.instance_id);
     await ctx.services.events.publish(
       {
         "detail-type": "SSM Managed Instance Registration",

@@ -5,7 +5,7 @@ const CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 /** A managed node's id, as AWS's: `mi-` + 17 lower-case hex digits. */
 export const newInstanceId = () => `mi-${randomBytes(9).toString("hex").slice(0, 17)}`;
 
-export const INSTANCE_ID = /^mi-[0-9a-f]{17}$/;
+export { INSTANCE_ID } from "../../agents/index.js";
 export const ANY_INSTANCE_ID = /^(mi-\w{17}|i-(\w{8}|\w{17}))$/;
 
 /** A 20-character activation code (about 119 random bits), shown to the caller once. */

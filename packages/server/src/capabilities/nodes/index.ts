@@ -1,16 +1,17 @@
-import type { Principal } from "../../iam/principals.js";
+import { provideNodeDirectory } from "../../agents/index.js";
 import type { Capability, RequestContext, Services } from "../../runtime.js";
 import type { AnyDb } from "../../storage/database.js";
 import { getTags } from "../tags/store.js";
 import { activationOperations } from "./activations.js";
-import { nodeIdOf as nodeIdOfPrincipal, rememberAuthenticator } from "./credentials.js";
+import { associationOperations } from "./associations.js";
+import { rememberAuthenticator } from "./credentials.js";
 import { deregistrationOperations } from "./deregistration.js";
 import { instanceInformationOperations } from "./instance-information.js";
 import { describeInstanceProperties } from "./instance-properties.js";
 import { listNodesOperations } from "./list-nodes.js";
 import { registrationOperations } from "./registration.js";
 import { rsaAuthScheme } from "./rsa-auth.js";
-import { addDeregistrationListener, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
+import { deregisteredAmong, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
 import { nodeMigrations } from "./tables.js";
 import { resolveTargetIds, type TargetInput } from "./targets.js";
 import { ApiError } from "../../http/errors.js";
@@ -21,6 +22,12 @@ export { nodeArn, NODE_RESOURCE_TYPE } from "./store.js";
 export { ONLINE_WINDOW_MS } from "./ping.js";
 export { NODE_CHANNEL_ACTIONS, NODE_READ_ACTIONS, NODE_SELF_ACTIONS } from "./node-policy.js";
 export { setNodeAssociationStatus } from "./association-status.js";
+export {
+  type AssociationExecutionResult,
+  type NodeAssociation,
+  type NodeAssociationSource,
+  provideNodeAssociations,
+} from "./associations.js";
 
 function registerTaggable(services: Services): void {
   services.taggable.set(NODE_RESOURCE_TYPE, {
@@ -48,9 +55,15 @@ export const nodesCapability: Capability = {
     ...instanceInformationOperations,
     describeInstanceProperties,
     ...listNodesOperations,
+    ...associationOperations,
   ],
   start(services) {
     registerTaggable(services);
+    // The agent channels (a lower layer) learn of contacts and deregistrations through these.
+    provideNodeDirectory(services, {
+      heardFrom: (scope, instanceId, now, channel) => touch(services, scope, instanceId, now, channel),
+      deregisteredAmong: (instanceIds) => deregisteredAmong(services.db, instanceIds),
+    });
   },
   http(_app, deps) {
     rememberAuthenticator(deps.services, deps.authenticator);
@@ -75,24 +88,6 @@ export async function getNode(db: AnyDb, scope: Scope, instanceId: string, now: 
  */
 export function resolveTargets(ctx: RequestContext, input: TargetInput): Promise<string[]> {
   return resolveTargetIds(ctx, input);
-}
-
-/** The instance id when the caller is a node (its temporary credentials or its RSA key), else undefined. */
-export function nodeIdOf(principal: Principal): string | undefined {
-  return nodeIdOfPrincipal(principal);
-}
-
-/** Marks contact with a node (it polled ec2messages or holds an MGS control channel); `now` from services.clock. */
-export function touchNode(db: AnyDb, scope: Scope, instanceId: string, now: number, channel?: "ssmmessages" | "ec2messages"): Promise<void> {
-  return touch(db, scope, instanceId, now, channel);
-}
-
-/** Of these nodes, the ones deregistered (another replica's DeregisterManagedInstance included). */
-export { deregisteredAmong as deregisteredNodes } from "./store.js";
-
-/** Called (in this process) right after a node is deregistered, so agent channels can close. Returns an unsubscribe function. */
-export function onNodeDeregistered(listener: (scope: Scope, instanceId: string) => void): () => void {
-  return addDeregistrationListener(listener);
 }
 
 /** The tags of a node (for resource-tag conditions in other capabilities' authorization). */

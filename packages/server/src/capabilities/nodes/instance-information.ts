@@ -1,6 +1,6 @@
 import type { DescribeInstanceInformationRequest, DescribeInstanceInformationResult } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op } from "../../runtime.js";
+import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getTags } from "../tags/store.js";
 import { INSTANCE_ID } from "./ids.js";
 import { optionalString, requiredString } from "./input-checks.js";
@@ -63,6 +63,7 @@ export const updateInstanceInformation = op<Record<string, unknown>, object>({
 export const describeInstanceInformation = op<DescribeInstanceInformationRequest, DescribeInstanceInformationResult>({
   service: "ssm",
   name: "DescribeInstanceInformation",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const filters = readFilters(input.Filters, input.InstanceInformationFilterList);
     const db = ctx.services.db;

@@ -1,6 +1,6 @@
 import type { DescribeInstancePropertiesRequest, DescribeInstancePropertiesResult, InstanceProperty } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op } from "../../runtime.js";
+import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getTags } from "../tags/store.js";
 import { compareVersions, instanceInformation, latestAgentVersions } from "./instance-view.js";
 import { decodeToken, encodeToken } from "./pagination.js";
@@ -77,6 +77,7 @@ function holds(actual: string | undefined, f: PropertyFilter): boolean {
 export const describeInstanceProperties = op<DescribeInstancePropertiesRequest, DescribeInstancePropertiesResult>({
   service: "ssm",
   name: "DescribeInstanceProperties",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const filters = readFilters(input);
     const db = ctx.services.db;

@@ -1,6 +1,6 @@
 import type { ListNodesRequest, ListNodesResult, ListNodesSummaryRequest, ListNodesSummaryResult, Node, NodeAggregator, NodeFilter } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op, type RequestContext } from "../../runtime.js";
+import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { pingStatus } from "./ping.js";
 import { decodeToken, encodeToken } from "./pagination.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
@@ -90,6 +90,7 @@ async function nodesMatching(
 export const listNodes = op<ListNodesRequest, ListNodesResult>({
   service: "ssm",
   name: "ListNodes",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     checkSync(input.SyncName);
     const after = decodeToken<string>("ListNodes", input.NextToken);
@@ -147,6 +148,7 @@ function summarize(items: Record<string, string | undefined>[], aggregators: Nod
 export const listNodesSummary = op<ListNodesSummaryRequest, ListNodesSummaryResult>({
   service: "ssm",
   name: "ListNodesSummary",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     checkSync(input.SyncName);
     checkAggregators(input.Aggregators, 0);

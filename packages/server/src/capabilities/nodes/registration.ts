@@ -1,5 +1,5 @@
 import { ApiError } from "../../http/errors.js";
-import { op, type RequestContext } from "../../runtime.js";
+import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { putTags } from "../tags/store.js";
 import { issueNodeCredentials } from "./credentials.js";
 import { activationCodeMatches, newInstanceId } from "./ids.js";
@@ -137,6 +137,7 @@ export const NODE_KEY_MAX_AGE_MS = 30 * 24 * 3600_000;
 export const requestManagedInstanceRoleToken = op<{ Fingerprint?: string }, object>({
   service: "ssm",
   name: "RequestManagedInstanceRoleToken",
+  resources: ANY_RESOURCE,
   async handle(ctx, raw) {
     const fingerprint = requiredString(raw as Record<string, unknown>, "Fingerprint", 1, 256);
     const row = await callingNode(ctx);
@@ -163,6 +164,7 @@ export const requestManagedInstanceRoleToken = op<{ Fingerprint?: string }, obje
 export const updateManagedInstancePublicKey = op<{ NewPublicKey?: string; NewPublicKeyType?: string }, object>({
   service: "ssm",
   name: "UpdateManagedInstancePublicKey",
+  resources: ANY_RESOURCE,
   async handle(ctx, raw) {
     const input = raw as Record<string, unknown>;
     const key = requiredString(input, "NewPublicKey", 392, 4096);

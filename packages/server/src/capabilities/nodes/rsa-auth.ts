@@ -1,4 +1,5 @@
-import { constants, createPublicKey, verify } from "node:crypto";
+import { createPublicKey, verify } from "node:crypto";
+import { RSA_PSS } from "@openssm/protocol";
 import { ApiError } from "../../http/errors.js";
 import { stringToSign } from "../../http/sigv4.js";
 import type { AuthScheme } from "../../iam/authenticate.js";
@@ -37,12 +38,7 @@ export function rsaAuthScheme(db: AnyDb): AuthScheme {
     }
     const signature = Buffer.from(auth.signature, "base64");
     const publicKey = createPublicKey({ key: Buffer.from(row.public_key, "base64"), format: "der", type: "spki" });
-    const ok = verify(
-      "sha256",
-      Buffer.from(stringToSign(req, auth, amzDate), "utf8"),
-      { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
-      signature,
-    );
+    const ok = verify("sha256", Buffer.from(stringToSign(req, auth, amzDate), "utf8"), { key: publicKey, ...RSA_PSS }, signature);
     if (!ok) {
       throw new ApiError(
         "InvalidSignatureException",

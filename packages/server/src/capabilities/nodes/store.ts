@@ -1,3 +1,4 @@
+import type { ServerSlot, Services } from "../../runtime.js";
 import type { AnyDb } from "../../storage/database.js";
 import { getTags } from "../tags/store.js";
 import { type PingStatus, pingStatus } from "./ping.js";
@@ -26,7 +27,7 @@ export interface NodeRecord {
 /** Tags of managed nodes live in the shared tag store under this resource type. */
 export const NODE_RESOURCE_TYPE = "ManagedInstance";
 
-export const nodeArn = (scope: Scope, instanceId: string) => `arn:aws:ssm:${scope.region}:${scope.accountId}:managed-instance/${instanceId}`;
+export { nodeArn } from "../../agents/index.js";
 
 export async function findInstance(db: AnyDb, scope: Scope, instanceId: string): Promise<InstanceRow | undefined> {
   return nodeDb(db)
@@ -73,12 +74,15 @@ export async function toNodeRecord(db: AnyDb, row: InstanceRow, now: number): Pr
   };
 }
 
-/** Minimum time between two stored contacts of the same node from touchNode (polls come every few seconds). */
+/** Minimum time between two stored contacts of the same node from touch (polls come every few seconds). */
 const TOUCH_WRITE_INTERVAL_MS = 30_000;
-const lastTouch = new Map<string, number>();
+/** When this server last stored each node's contact, by account/region/node/channel. */
+const LAST_TOUCH: ServerSlot<Map<string, number>> = { name: "nodes.last-touch", create: () => new Map() };
 
 /** Records contact with a node (a poll, a held control channel). Cheap: writes at most every 30 s per node. */
-export async function touch(db: AnyDb, scope: Scope, instanceId: string, now: number, channel?: "ssmmessages" | "ec2messages"): Promise<void> {
+export async function touch(services: Services, scope: Scope, instanceId: string, now: number, channel?: "ssmmessages" | "ec2messages"): Promise<void> {
+  const db = services.db;
+  const lastTouch = services.own(LAST_TOUCH);
   const key = `${scope.accountId}/${scope.region}/${instanceId}/${channel ?? ""}`;
   const previous = lastTouch.get(key);
   if (previous !== undefined && now - previous >= 0 && now - previous < TOUCH_WRITE_INTERVAL_MS) return;
@@ -102,24 +106,7 @@ export async function touch(db: AnyDb, scope: Scope, instanceId: string, now: nu
 }
 
 /** Forgets the touch throttle of a node (after deregistration). */
-export function forgetTouches(instanceId: string): void {
+export function forgetTouches(services: Services, instanceId: string): void {
+  const lastTouch = services.own(LAST_TOUCH);
   for (const k of lastTouch.keys()) if (k.includes(`/${instanceId}/`)) lastTouch.delete(k);
-}
-
-type DeregistrationListener = (scope: Scope, instanceId: string) => void;
-const deregistrationListeners = new Set<DeregistrationListener>();
-
-export function addDeregistrationListener(listener: DeregistrationListener): () => void {
-  deregistrationListeners.add(listener);
-  return () => deregistrationListeners.delete(listener);
-}
-
-export function notifyDeregistered(scope: Scope, instanceId: string, log: { warn(obj: object, msg: string): void }): void {
-  for (const l of deregistrationListeners) {
-    try {
-      l(scope, instanceId);
-    } catch (err) {
-      log.warn({ err, instanceId }, "a node deregistration listener failed");
-    }
-  }
 }

@@ -1,4 +1,4 @@
-import type { Services } from "../../runtime.js";
+import type { EventInput } from "../../events/bus.js";
 import type { StoredPolicy } from "./policies.js";
 
 /** What identifies a parameter in an event. */
@@ -13,19 +13,15 @@ export interface EventSubject {
 }
 
 /** "Parameter Store Change": Create, Update, Delete, LabelParameterVersion (and UnlabelParameterVersion). */
-export async function publishChange(services: Services, s: EventSubject, operation: string, at: number, extra: Record<string, unknown> = {}): Promise<void> {
+export function parameterChange(s: EventSubject, operation: string, extra: Record<string, unknown> = {}): EventInput {
   const detail: Record<string, unknown> = { operation, name: s.name, type: s.type, description: s.description ?? "" };
   if (s.dataType && s.dataType !== "text") detail.dataType = s.dataType;
-  await services.events.publish(
-    { "detail-type": "Parameter Store Change", account: s.accountId, region: s.region, resources: [s.arn], detail: { ...detail, ...extra } },
-    at,
-  );
+  return { "detail-type": "Parameter Store Change", account: s.accountId, region: s.region, resources: [s.arn], detail: { ...detail, ...extra } };
 }
 
 /** "Parameter Store Policy Action": a policy expired the parameter or its notification came due. */
-export async function publishPolicyAction(services: Services, s: EventSubject, policy: StoredPolicy, reason: string, at: number): Promise<void> {
-  await services.events.publish(
-    {
+export function policyAction(s: EventSubject, policy: StoredPolicy, reason: string): EventInput {
+  return {
       "detail-type": "Parameter Store Policy Action",
       account: s.accountId,
       region: s.region,
@@ -38,7 +34,5 @@ export async function publishPolicyAction(services: Services, s: EventSubject, p
         "action-status": "Finished",
         "action-reason": reason,
       },
-    },
-    at,
-  );
+  };
 }

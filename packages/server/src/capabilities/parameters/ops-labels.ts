@@ -6,7 +6,7 @@ import type {
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
 import { op, type RequestContext } from "../../runtime.js";
-import { publishChange } from "./events.js";
+import { parameterChange } from "./events.js";
 import { reference, requireHead, resourceOf, versionNotFound } from "./lookup.js";
 import { isValidLabel } from "./names.js";
 import { getVersion, type HeadRow, labelsByVersion, pdb } from "./store.js";
@@ -25,12 +25,13 @@ async function target(ctx: RequestContext, name: string, version: number | undef
 }
 
 async function publishLabels(ctx: RequestContext, head: HeadRow, operation: string, version: number, labels: string[]): Promise<void> {
-  await publishChange(
-    ctx.services,
-    { accountId: ctx.accountId, region: ctx.region, arn: parameterArn(ctx, head.name_key), name: head.name, type: head.type, description: head.description },
-    operation,
+  await ctx.services.events.publish(
+    parameterChange(
+      { accountId: ctx.accountId, region: ctx.region, arn: parameterArn(ctx, head.name_key), name: head.name, type: head.type, description: head.description },
+      operation,
+      { labels, version },
+    ),
     ctx.now().getTime(),
-    { labels, version },
   );
 }
 

@@ -7,8 +7,8 @@ import type {
   ParameterMetadata,
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op, type RequestContext } from "../../runtime.js";
-import { decider, denied } from "./access.js";
+import { op, type RequestContext, type ResourceRef } from "../../runtime.js";
+import { accessDenied } from "../../iam/authorize.js";
 import { checkFilters, type Filter, fromLegacyFilters } from "./filters.js";
 import { listPage } from "./listing.js";
 import { parameterResource } from "./lookup.js";
@@ -29,19 +29,24 @@ function typesOf(filters: Filter[]): string[] | undefined {
 export const getParametersByPath = op<GetParametersByPathRequest, GetParametersByPathResult>({
   service: "ssm",
   name: "GetParametersByPath",
-  // Authorization happens per parameter in handle (the caller sees what the path or the parameter allows).
-  resources: () => [],
+  readOnly: true,
+  // Authorized per parameter in handle: the caller sees what the path or the parameter allows.
+  listing: true,
   async handle(ctx, input) {
     const path = checkPath(String(input.Path));
     const filters = checkFilters(input.ParameterFilters, "GetParametersByPath");
-    if (isReservedPath(path)) return { Parameters: [] }; // AWS's public parameters; openssm hosts none
     const recursive = Boolean(input.Recursive);
     const fingerprint = queryFingerprint(["by-path", path, recursive, filters]);
     const after = decodeToken<string>(input.NextToken, fingerprint, "string");
     const action = "ssm:GetParametersByPath";
-    const decide = decider(ctx, action);
+    const decide = (resource: ResourceRef) => ctx.decide(action, resource);
     const pathArn = ctx.arn("ssm", `parameter${path === "/" ? "/" : path}`);
     const pathAllowed = (await decide({ arn: pathArn })) === "Allow";
+    if (isReservedPath(path)) {
+      // AWS's public parameters; openssm hosts none.
+      if (!pathAllowed) throw accessDenied(ctx.principal, action, pathArn);
+      return { Parameters: [] };
+    }
     const labelFilter = filters.find((f) => f.key === "Label");
     const withDecryption = Boolean(input.WithDecryption);
     const d = pdb(ctx.services.db);
@@ -68,7 +73,7 @@ export const getParametersByPath = op<GetParametersByPathRequest, GetParametersB
         return toParameter(ctx, row, version, withDecryption, picked.selector);
       },
     });
-    if (!pathAllowed && !page.anyVisible && after === undefined) throw denied(ctx, action, pathArn);
+    if (!pathAllowed && !page.anyVisible && after === undefined) throw accessDenied(ctx.principal, action, pathArn);
     return { Parameters: page.items, NextToken: page.nextAfter ? encodeToken(page.nextAfter, fingerprint) : undefined };
   },
 });
@@ -93,19 +98,20 @@ function metadata(ctx: RequestContext, row: HeadRow): ParameterMetadata {
 export const describeParameters = op<DescribeParametersRequest, DescribeParametersResult>({
   service: "ssm",
   name: "DescribeParameters",
-  resources: () => [],
+  readOnly: true,
+  listing: true,
   async handle(ctx, input) {
     if (input.Filters?.length && input.ParameterFilters?.length) {
       throw new ApiError("ValidationException", "You can use either Filters or ParameterFilters in a single request, not both.");
     }
     const filters = input.Filters?.length ? fromLegacyFilters(input.Filters) : checkFilters(input.ParameterFilters, "DescribeParameters");
     const action = "ssm:DescribeParameters";
-    const decide = decider(ctx, action);
+    const decide = (resource: ResourceRef) => ctx.decide(action, resource);
     const accountArn = ctx.arn("ssm", "*");
     const accountAllowed = (await decide({ arn: accountArn })) === "Allow";
     if (input.Shared) {
       // Parameters shared from other accounts (AWS RAM); openssm shares none.
-      if (!accountAllowed) throw denied(ctx, action, accountArn);
+      if (!accountAllowed) throw accessDenied(ctx.principal, action, accountArn);
       return { Parameters: [] };
     }
     const fingerprint = queryFingerprint(["describe", filters]);
@@ -122,7 +128,7 @@ export const describeParameters = op<DescribeParametersRequest, DescribeParamete
       pick: async () => true,
       emit: async (row) => metadata(ctx, row),
     });
-    if (!accountAllowed && !page.anyVisible && after === undefined && !(await anyVisible(ctx, visible))) throw denied(ctx, action, accountArn);
+    if (!accountAllowed && !page.anyVisible && after === undefined && !(await anyVisible(ctx, visible))) throw accessDenied(ctx.principal, action, accountArn);
     return { Parameters: page.items, NextToken: page.nextAfter ? encodeToken(page.nextAfter, fingerprint) : undefined };
   },
 });

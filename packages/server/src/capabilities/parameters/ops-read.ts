@@ -28,6 +28,7 @@ export async function getOne(ctx: RequestContext, input: string, withDecryption:
 export const getParameter = op<GetParameterRequest, GetParameterResult>({
   service: "ssm",
   name: "GetParameter",
+  readOnly: true,
   resources: (ctx, input) => [resourceOf(ctx, String(input.Name))],
   handle: async (ctx, input) => ({ Parameter: await getOne(ctx, String(input.Name), Boolean(input.WithDecryption)) }),
 });
@@ -35,6 +36,7 @@ export const getParameter = op<GetParameterRequest, GetParameterResult>({
 export const getParameters = op<GetParametersRequest, GetParametersResult>({
   service: "ssm",
   name: "GetParameters",
+  readOnly: true,
   resources: (ctx, input) => (input.Names ?? []).map((n) => resourceOf(ctx, String(n))),
   async handle(ctx, input) {
     const names = [...new Set((input.Names ?? []).map(String))];
@@ -55,6 +57,7 @@ export const getParameters = op<GetParametersRequest, GetParametersResult>({
 export const getParameterHistory = op<GetParameterHistoryRequest, GetParameterHistoryResult>({
   service: "ssm",
   name: "GetParameterHistory",
+  readOnly: true,
   resources: (ctx, input) => [resourceOf(ctx, String(input.Name))],
   async handle(ctx, input) {
     const ref = reference(ctx, String(input.Name));

@@ -7,10 +7,10 @@ import type {
   PutParameterResult,
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
+import { requestTagKeys } from "../../iam/authorize.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { deleteAllTags } from "../tags/index.js";
-import { authorizeWithContext } from "./access.js";
-import { publishChange } from "./events.js";
+import { parameterChange } from "./events.js";
 import { notFound, PARAMETER_RESOURCE_TYPE, parameterResource, reference, requireHead, resourceOf } from "./lookup.js";
 import { checkNewName, nameKey } from "./names.js";
 import { putParameter as put } from "./put.js";
@@ -20,18 +20,16 @@ import { parameterArn } from "./values.js";
 export const putParameter = op<PutParameterRequest, PutParameterResult>({
   service: "ssm",
   name: "PutParameter",
-  // Authorized in handle, with PutParameter's own condition keys.
-  resources: () => [],
-  async handle(ctx, input) {
+  // PutParameter's own condition keys, so AWS's documented policies work.
+  resources(ctx, input) {
     const key = nameKey(checkNewName(String(input.Name), ctx.arn("ssm", "parameter/")));
-    const tags = input.Tags ?? [];
-    await authorizeWithContext(ctx, "ssm:PutParameter", parameterResource(ctx, key), {
-      "ssm:overwrite": String(Boolean(input.Overwrite)),
-      "aws:tagkeys": tags.length ? tags.map((t) => String(t.Key)) : undefined,
-      ...Object.fromEntries(tags.map((t) => [`aws:requesttag/${String(t.Key).toLowerCase()}`, String(t.Value ?? "")])),
-    });
-    return put(ctx, input);
+    return {
+      resources: [parameterResource(ctx, key)],
+      context: { "ssm:overwrite": String(Boolean(input.Overwrite)), ...requestTagKeys(input.Tags) },
+      prepared: undefined,
+    };
   },
+  handle: (ctx, input) => put(ctx, input),
 });
 
 /** Deletes a parameter with all its versions, labels and tags, and publishes the Delete event. */
@@ -41,14 +39,17 @@ async function deleteOne(ctx: RequestContext, input: string): Promise<void> {
     throw new ApiError("ValidationException", `Deleting removes every version of a parameter: pass ${ref.name} without ":${ref.selector.text}".`);
   }
   const head = await requireHead(ctx, ref);
-  if (!(await deleteParameterRows(ctx.services.db, ctx, head.name_key))) throw notFound(ref.name);
-  await deleteAllTags(ctx.services.db, ctx, PARAMETER_RESOURCE_TYPE, head.name_key);
-  await publishChange(
-    ctx.services,
-    { accountId: ctx.accountId, region: ctx.region, arn: parameterArn(ctx, head.name_key), name: head.name, type: head.type, description: head.description },
-    "Delete",
-    ctx.now().getTime(),
-  );
+  // The rows, the tags and the Delete event: all of them or none.
+  await ctx.transaction(async (tx) => {
+    if (!(await deleteParameterRows(tx.db, ctx, head.name_key))) throw notFound(ref.name);
+    await deleteAllTags(tx.db, ctx, PARAMETER_RESOURCE_TYPE, head.name_key);
+    tx.publish(
+      parameterChange(
+        { accountId: ctx.accountId, region: ctx.region, arn: parameterArn(ctx, head.name_key), name: head.name, type: head.type, description: head.description },
+        "Delete",
+      ),
+    );
+  });
 }
 
 export const deleteParameter = op<DeleteParameterRequest, DeleteParameterResult>({

@@ -1,7 +1,7 @@
 import type { Services } from "../../runtime.js";
 import type { ScheduledJob } from "../../scheduler/scheduler.js";
 import { deleteAllTags } from "../tags/index.js";
-import { type EventSubject, publishChange, publishPolicyAction } from "./events.js";
+import { type EventSubject, parameterChange, policyAction } from "./events.js";
 import { PARAMETER_RESOURCE_TYPE } from "./lookup.js";
 import { arnResource } from "./names.js";
 import { decodePolicies, encodePolicies, nextPolicyAt, policyDueAt, type StoredPolicy } from "./policies.js";
@@ -26,11 +26,13 @@ function subjectOf(head: HeadRow): EventSubject {
 /** Deletes an expired parameter and publishes the policy action and the Delete change. */
 async function expire(services: Services, head: HeadRow, policy: StoredPolicy, now: number): Promise<void> {
   const scope = { accountId: head.account_id, region: head.region };
-  if (!(await deleteParameterRows(services.db, scope, head.name_key))) return;
-  await deleteAllTags(services.db, scope, PARAMETER_RESOURCE_TYPE, head.name_key);
   const subject = subjectOf(head);
-  await publishPolicyAction(services, subject, policy, `The parameter expired at ${iso(policy.at ?? now)} and was deleted by its Expiration policy.`, now);
-  await publishChange(services, subject, "Delete", now);
+  await services.transaction(async (tx) => {
+    if (!(await deleteParameterRows(tx.db, scope, head.name_key))) return;
+    await deleteAllTags(tx.db, scope, PARAMETER_RESOURCE_TYPE, head.name_key);
+    tx.publish(policyAction(subject, policy, `The parameter expired at ${iso(policy.at ?? now)} and was deleted by its Expiration policy.`));
+    tx.publish(parameterChange(subject, "Delete"));
+  });
 }
 
 function reasonFor(policy: StoredPolicy, all: StoredPolicy[], head: HeadRow): string {
@@ -51,7 +53,7 @@ async function enforce(services: Services, head: HeadRow, now: number): Promise<
   for (const p of policies) {
     const due = policyDueAt(p, policies, lastModified);
     if (due !== undefined && due <= now && p.type !== "Expiration") {
-      await publishPolicyAction(services, subjectOf(head), p, reasonFor(p, policies, head), now);
+      await services.events.publish(policyAction(subjectOf(head), p, reasonFor(p, policies, head)), now);
       updated.push({ ...p, status: "Finished" });
     } else updated.push(p);
   }

@@ -3,7 +3,7 @@ import { ApiError } from "../../http/errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { isUniqueViolation } from "../../storage/database.js";
 import { putTags, tagProblem } from "../tags/index.js";
-import { publishChange } from "./events.js";
+import { parameterChange } from "./events.js";
 import { PARAMETER_RESOURCE_TYPE } from "./lookup.js";
 import { checkNewName, nameKey, parentPath } from "./names.js";
 import { carryPolicies, decodePolicies, encodePolicies, nextPolicyAt, parsePolicies, type StoredPolicy } from "./policies.js";
@@ -158,7 +158,9 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
   };
   const scope = { account_id: ctx.accountId, region: ctx.region, name_key: key };
   try {
-    await d.transaction().execute(async (trx) => {
+    // The parameter, its version, its tags and its Create/Update event: all of them or none.
+    await ctx.transaction(async (tx) => {
+      const trx = pdb(tx.db);
       if (!existing) {
         await trx
           .insertInto("parameters")
@@ -206,6 +208,13 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
           last_modified_user: user,
         })
         .execute();
+      if (!existing && tags.length) await putTags(tx.db, ctx, PARAMETER_RESOURCE_TYPE, key, tags);
+      tx.publish(
+        parameterChange(
+          { accountId: ctx.accountId, region: ctx.region, arn, name: existing?.name ?? name, type, description, dataType },
+          existing ? "Update" : "Create",
+        ),
+      );
     });
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
@@ -217,13 +226,6 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
     }
     throw tooManyUpdates(name);
   }
-  if (!existing && tags.length) await putTags(ctx.services.db, ctx, PARAMETER_RESOURCE_TYPE, key, tags);
-  await publishChange(
-    ctx.services,
-    { accountId: ctx.accountId, region: ctx.region, arn, name: existing?.name ?? name, type, description, dataType },
-    existing ? "Update" : "Create",
-    now,
-  );
   return { Version: version, Tier: tier };
 }
 

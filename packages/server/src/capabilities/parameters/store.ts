@@ -105,20 +105,13 @@ export async function listVersions(d: ParamDb, s: Scope, key: string, afterVersi
 }
 
 /** Removes a parameter with its versions and labels (tags belong to the tags capability). */
+/** Deletes a parameter's rows; run it in the caller's transaction (with its tags and its event). */
 export async function deleteParameterRows(d: AnyDb, s: Scope, key: string): Promise<boolean> {
-  return pdb(d)
-    .transaction()
-    .execute(async (trx) => {
-      await trx.deleteFrom("parameter_labels").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
-      await trx.deleteFrom("parameter_versions").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
-      const r = await trx
-        .deleteFrom("parameters")
-        .where("account_id", "=", s.accountId)
-        .where("region", "=", s.region)
-        .where("name_key", "=", key)
-        .executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
-    });
+  const trx = pdb(d);
+  await trx.deleteFrom("parameter_labels").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
+  await trx.deleteFrom("parameter_versions").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
+  const r = await trx.deleteFrom("parameters").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 export interface ScanOptions {

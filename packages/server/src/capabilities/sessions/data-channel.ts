@@ -4,7 +4,7 @@ import type { CreateChannelInput, OpenDataChannelInput } from "@openssm/protocol
 import type { FastifyInstance } from "fastify";
 import WebSocket, { WebSocketServer } from "ws";
 import { auditChannelCall, authenticateNode } from "../../agents/control-channel/node-request.js";
-import { addUpgradeRoute, rejectUpgrade, xmlEscape } from "../../agents/upgrade-routes.js";
+import { addUpgradeRoute, markUpgraded, rejectUpgrade, xmlEscape } from "../../agents/upgrade-routes.js";
 import { wireRequest } from "../../http/app.js";
 import type { WireRequest } from "../../http/dispatch.js";
 import { ApiError } from "../../http/errors.js";
@@ -21,6 +21,7 @@ const ALREADY_TERMINATED = "Session is already terminated";
 const OPEN_TIMEOUT_MS = 30_000;
 const MAX_FRAME = 4 * 1024 * 1024;
 
+/** The session id of a data-channel URL; a URIError (bad percent-encoding) makes the upgrade router answer 400. */
 function sessionIdOf(url: string): string {
   const path = url.split("?")[0];
   return decodeURIComponent(path.slice(PREFIX.length).split("/")[0] ?? "");
@@ -161,6 +162,7 @@ function handleUpgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
     secure: "encrypted" in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted),
   };
   wss.handleUpgrade(req, socket, head, (ws) => {
+    markUpgraded(socket);
     void (async () => {
       try {
         const { open, early } = await firstFrame(ws);
@@ -185,7 +187,7 @@ function handleUpgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
 export function registerDataChannel(app: FastifyInstance, deps: HttpDeps): void {
   registerCreateDataChannel(app, deps);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
-  addUpgradeRoute(app.server as Server, PREFIX, (req, socket, head) => handleUpgrade(deps, wss, req, socket, head));
+  addUpgradeRoute(app.server as Server, PREFIX, (req, socket, head) => handleUpgrade(deps, wss, req, socket, head), deps.services.log);
   // preClose: before the server waits for its connections to end (an onClose hook would run after).
   app.addHook("preClose", async () => {
     for (const client of wss.clients) client.terminate();

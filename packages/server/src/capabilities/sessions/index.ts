@@ -1,8 +1,7 @@
-import type { Capability, Services } from "../../runtime.js";
+import type { Capability, ServerSlot, Services } from "../../runtime.js";
 import type { ScheduledJob } from "../../scheduler/scheduler.js";
-import { onControlMessage, registerDeliveryHandler } from "../../agents/index.js";
+import { onControlMessage, onNodeDeregistered, registerDeliveryHandler } from "../../agents/index.js";
 import { remoteStartDelivery } from "./control-link.js";
-import { onNodeDeregistered } from "../nodes/index.js";
 import { MessageType } from "@openssm/protocol";
 import { onAgentTaskComplete } from "./agent-events.js";
 import { registerDataChannel } from "./data-channel.js";
@@ -47,8 +46,8 @@ function endSessionsOfNode(services: Services, scope: { accountId: string; regio
   })().catch((err) => services.log.warn({ err, instanceId }, "could not end the sessions of a deregistered node"));
 }
 
-/** Servers this module runs in (normally one), with their deregistration subscriptions. */
-const running = new Map<Services, () => void>();
+/** What start() subscribed to in this server, undone at stop. */
+const SUBSCRIPTIONS: ServerSlot<(() => void)[]> = { name: "sessions.subscriptions", create: () => [] };
 
 /**
  * Session Manager: StartSession / ResumeSession / TerminateSession / DescribeSessions /
@@ -64,19 +63,13 @@ export const sessionsCapability: Capability = {
     services.scheduler.register(timeoutJob(services));
     sessionHub(services).start();
     onControlMessage(services, MessageType.AgentTaskComplete, (s, channel, msg) => onAgentTaskComplete(s, channel.instanceId, msg));
-    running.set(
-      services,
-      onNodeDeregistered((scope, id) => endSessionsOfNode(services, scope, id)),
-    );
+    services.own(SUBSCRIPTIONS).push(onNodeDeregistered(services, (scope, id) => endSessionsOfNode(services, scope, id)));
   },
   http(app, deps) {
     registerDataChannel(app, deps);
   },
-  async stop() {
-    for (const [services, unsubscribe] of running) {
-      unsubscribe();
-      await sessionHub(services).stop();
-    }
-    running.clear();
+  async stop(services) {
+    for (const unsubscribe of services.own(SUBSCRIPTIONS).splice(0)) unsubscribe();
+    await sessionHub(services).stop();
   },
 };

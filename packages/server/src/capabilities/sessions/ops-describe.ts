@@ -8,7 +8,7 @@ import type {
   TerminateSessionResponse,
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
-import { op } from "../../runtime.js";
+import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getNode, nodeArn, nodeTags } from "../nodes/index.js";
 import { decodeToken, encodeToken } from "./paging.js";
 import { nodeConnection } from "./control-link.js";
@@ -59,6 +59,7 @@ const terminateSession = op<TerminateSessionRequest, TerminateSessionResponse>({
 const describeSessions = op<DescribeSessionsRequest, DescribeSessionsResponse>({
   service: "ssm",
   name: "DescribeSessions",
+  resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const limit = input.MaxResults ?? 20;
     let q = sessionDb(ctx.services.db)

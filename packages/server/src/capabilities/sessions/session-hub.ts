@@ -1,4 +1,4 @@
-import type { Services } from "../../runtime.js";
+import type { ServerSlot, Services } from "../../runtime.js";
 import { sendChannelClosed } from "./control-link.js";
 import { type EndReason, SessionRelay } from "./relay.js";
 import { findSessionById, isActive, type Scope, setStatus } from "./store.js";
@@ -103,13 +103,9 @@ export class SessionHub {
   }
 }
 
-const hubs = new WeakMap<Services, SessionHub>();
+const SESSION_HUB: ServerSlot<SessionHub> = { name: "sessions.hub", create: (services) => new SessionHub(services) };
 
+/** This server's session relays. */
 export function sessionHub(services: Services): SessionHub {
-  let hub = hubs.get(services);
-  if (!hub) {
-    hub = new SessionHub(services);
-    hubs.set(services, hub);
-  }
-  return hub;
+  return services.own(SESSION_HUB);
 }
