@@ -4,9 +4,11 @@ import { after, before, describe, it } from "node:test";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { kmsModel, type MemberRef, type ServiceModel, type Shape, ssmModel } from "@openssm/model";
+import { signHmac } from "@openssm/protocol";
 import { capabilities } from "../../packages/server/src/capabilities/index.js";
 import { openStorage } from "@openssm/server";
 import { eventually, startServer, type TestServer } from "../harness/index.js";
+import { rawRequest } from "../harness/raw-http.js";
 import { rowCounts, signedCall } from "./security-helpers.js";
 
 /**
@@ -220,5 +222,130 @@ describe("fuzzing every implemented operation with invalid input from the model"
     assert.equal((await fetch(`${server.endpoint}/health`)).status, 200);
     assert.equal(server.process.exitCode, null);
     assert.deepEqual(await rowCounts(server.databaseUrl), before);
+  });
+});
+
+/**
+ * The HTTP routes beside the JSON API (every route the server registers with Fastify: health, the
+ * test clock, the agents' CreateControlChannel / CreateDataChannel, the command-output download),
+ * plus paths nothing serves: any method, bad paths and percent-encodings, bad bodies and encodings,
+ * with no, broken and valid signatures for several services. None may answer 5xx or end the server.
+ */
+const ROUTES: [method: string, path: string][] = [
+  ["GET", "/health"],
+  ["POST", "/_openssm/clock"],
+  ["POST", "/v1/control-channel/{id}"],
+  ["POST", "/v1/data-channel/{id}"],
+  ["GET", "/v1/command-output/{id}/{id}/{id}/stdout"],
+  ["GET", "/v1/command-output/{id}/mi-0123456789abcdef0/aws:runShellScript/{id}"],
+  ["GET", "/{id}"],
+  ["POST", "/v1/{id}"],
+];
+const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
+const IDS = [
+  "x",
+  "%ff",
+  "%E0%A4%A",
+  "%",
+  "%00",
+  "%u0041",
+  "mi-0123456789abcdef0",
+  "a".repeat(5000),
+  "..%2f..%2fetc%2fpasswd",
+  "%2e%2e",
+  "%C3%BC%F0%9F%98%80",
+  "'%3B%20DROP%20TABLE%20x%3B--",
+  "aws%3ArunShellScript",
+  "00000000-0000-0000-0000-000000000000",
+];
+const BODIES: (string | Buffer)[] = [
+  "",
+  "{",
+  "null",
+  "[]",
+  '"x"',
+  '{"advanceSeconds": "soon"}',
+  '{"advanceSeconds": 1e400}',
+  '{"MessageSchemaVersion": 1}',
+  '{"MessageSchemaVersion":"1.0","RequestId":"short"}',
+  '{"MessageSchemaVersion":"1.0","RequestId":"00000000-0000-0000-0000-000000000000","ClientId":"c"}',
+  Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3]),
+  `{"a":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+];
+const CONTENT_TYPES = [
+  undefined,
+  "application/json",
+  "application/x-amz-json-1.1",
+  "text/plain; charset=utf-16",
+  "multipart/form-data; boundary=x",
+  "application/x-www-form-urlencoded",
+];
+const SIGNING = ["none", "garbage", "ssm", "ssmmessages", "s3"] as const;
+
+function httpCase(server: TestServer, random: () => number): { label: string; request: Buffer } {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
+  const [own, template] = pick(ROUTES);
+  const method = random() < 0.7 ? own : pick(METHODS);
+  const path = template.replace(/\{id\}/g, () => pick(IDS));
+  const query = random() < 0.2 ? `?${pick(["role=subscribe&stream=input", "a=%ff", "=", "&&&", "x=1&x=2"])}` : "";
+  const body = method === "GET" || method === "HEAD" ? "" : pick(BODIES);
+  const type = pick(CONTENT_TYPES);
+  const signing = pick(SIGNING);
+  const headers: Record<string, string> = {};
+  if (type) headers["content-type"] = type;
+  if (random() < 0.1) headers["content-encoding"] = "gzip";
+  if (signing === "garbage")
+    headers.authorization = pick([
+      "AWS4-HMAC-SHA256 Credential=x",
+      "Bearer abc",
+      "AWS4-HMAC-SHA256 Credential=AKIA/20260101/us-east-1/ssm/aws4_request, SignedHeaders=host, Signature=zz",
+    ]);
+  else if (signing !== "none") {
+    const req = { method, url: new URL(`${path}${query}`, server.endpoint), headers: { ...headers }, body };
+    signHmac(req, { region: server.region, service: signing }, server.admin);
+    Object.assign(headers, req.headers);
+  }
+  headers.host ??= new URL(server.endpoint).host;
+  const head = [
+    `${method} ${path}${query} HTTP/1.1`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    `content-length: ${Buffer.byteLength(body)}`,
+    "connection: close",
+  ];
+  const label = `${method} ${path.slice(0, 120)}${query} (${type ?? "no content-type"}, signed: ${signing}, body ${Buffer.byteLength(body)} bytes)`;
+  return { label, request: Buffer.concat([Buffer.from(`${head.join("\r\n")}\r\n\r\n`, "latin1"), Buffer.isBuffer(body) ? body : Buffer.from(body)]) };
+}
+
+describe("fuzzing the HTTP routes beside the JSON API", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({ testClock: true });
+  });
+  after(async () => server?.destroy());
+
+  it("answers no 5xx and stays up", async (t) => {
+    const seed = Number(process.env.OPENSSM_FUZZ_SEED ?? randomInt(1, 2 ** 31));
+    t.diagnostic(`seed ${seed} (repeat with OPENSSM_FUZZ_SEED=${seed})`);
+    const random = prng(seed);
+    const problems: string[] = [];
+    const statuses = new Map<number, number>();
+    const total = Math.max(200, Math.floor(BUDGET / 2));
+    for (let i = 0; i < total; i++) {
+      const c = httpCase(server, random);
+      const answer = await rawRequest(server, c.request, { tls: i % 4 === 3 });
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      if (answer.status >= 500) problems.push(`${answer.status} for ${c.label}: ${answer.text.slice(0, 300)}`);
+      if (server.process.exitCode !== null) assert.fail(`the server exited after ${c.label}:\n${server.output().slice(-3000)}`);
+    }
+    // One body over the limit, on each route that takes a body.
+    for (const path of ["/_openssm/clock", "/v1/control-channel/x", "/v1/data-channel/x"]) {
+      const res = await fetch(`${server.endpoint}${path}`, { method: "POST", body: Buffer.alloc(3 * 1024 * 1024, 0x7b) });
+      if (res.status !== 413) problems.push(`${res.status} for a 3 MB body to ${path}`);
+    }
+    t.diagnostic(`statuses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
+    assert.deepEqual(problems, []);
+    assert.equal((await fetch(`${server.endpoint}/health`)).status, 200);
+    assert.equal(server.process.exitCode, null);
+    await server.ssm().send(new PutParameterCommand({ Name: "/fuzz/after-http", Value: "still here", Type: "String" }));
   });
 });

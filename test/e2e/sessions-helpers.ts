@@ -175,14 +175,28 @@ const OSC = new RegExp(`${ESC}\\][^${BEL}]*${BEL}`, "g");
 /** Terminal output without its escape sequences (colours, cursor moves, titles). */
 export const stripAnsi = (s: string) => s.replace(CSI, "").replace(OSC, "");
 
-export async function cliInPty(args: string[], env: Record<string, string>, size = { cols: 100, rows: 30 }): Promise<PtyRun> {
+/** The `openssm` command as installed (bin/openssm.js), for tests of how users run it. */
+export const OPENSSM_BIN = join(repoRoot, "packages/cli/bin/openssm.js");
+
+/**
+ * `env` is added to this process's environment; a name set to undefined is left out.
+ * `opts.cwd`: where to run (default the checkout); `opts.bin`: run bin/openssm.js rather than the sources.
+ */
+export async function cliInPty(
+  args: string[],
+  env: Record<string, string | undefined>,
+  size = { cols: 100, rows: 30 },
+  opts: { cwd?: string; bin?: boolean } = {},
+): Promise<PtyRun> {
   const pty = await import("node-pty");
-  const p = pty.spawn(process.execPath, [...tsxArgs(), join(repoRoot, "packages/cli/src/main.ts"), ...args], {
+  const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter((e): e is [string, string] => e[1] !== undefined));
+  const entry = opts.bin ? [OPENSSM_BIN] : [...tsxArgs(), join(repoRoot, "packages/cli/src/main.ts")];
+  const p = pty.spawn(process.execPath, [...entry, ...args], {
     name: "xterm-256color",
     cols: size.cols,
     rows: size.rows,
-    cwd: repoRoot,
-    env: { ...(process.env as Record<string, string>), ...env },
+    cwd: opts.cwd ?? repoRoot,
+    env: merged,
   });
   let out = "";
   p.onData((d) => {

@@ -22,7 +22,15 @@ function capability(operations: OperationDef<any, any, any>[]): Capability {
 async function serve(operations: OperationDef<any, any, any>[]): Promise<{ server: RunningServerForTests; ssm: SSMClient; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), "openssm-failclosed-"));
   const server = (await startServer(
-    { dataDir: dir, port: 0, host: "127.0.0.1", tlsPort: "off", adminAccessKeyId: KEY.accessKeyId, adminSecretAccessKey: KEY.secretAccessKey, logLevel: "silent" },
+    {
+      dataDir: dir,
+      port: 0,
+      host: "127.0.0.1",
+      tlsPort: "off",
+      adminAccessKeyId: KEY.accessKeyId,
+      adminSecretAccessKey: KEY.secretAccessKey,
+      logLevel: "silent",
+    },
     { capabilities: [capability(operations)] },
   )) as RunningServerForTests;
   const ssm = new SSMClient({ endpoint: server.url, region: "us-east-1", credentials: KEY, maxAttempts: 1 });

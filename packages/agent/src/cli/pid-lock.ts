@@ -15,6 +15,17 @@ function runningAgent(pid: number): boolean {
   }
 }
 
+/** The pid of the `openssm-agent run` holding `dataDir`, if one runs. */
+export function runningAgentPid(dataDir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, "agent.pid"), "utf8").trim());
+  } catch {
+    return undefined;
+  }
+  return pid && pid !== process.pid && runningAgent(pid) ? pid : undefined;
+}
+
 /** One `run` per data dir: <data-dir>/agent.pid, taken over when its process is gone. */
 export function takePidLock(dataDir: string): () => void {
   const path = join(dataDir, "agent.pid");

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { HttpTransport } from "../aws/http-transport.js";
 import { defaultDataDir, IdentityStore } from "../identity/identity-store.js";
 import { RegistrationError, registerNode } from "../identity/register.js";
+import { runningAgentPid } from "./pid-lock.js";
 
 export interface RegisterFlags {
   code: string;
@@ -55,6 +56,16 @@ export async function registerCommand(flags: RegisterFlags): Promise<void> {
     store.save(identity, keys);
     process.stdout.write(`registered ${identity.instanceId} (identity in ${dataDir})\n`);
     if (!tlsEndpoint) process.stdout.write("no --tls-endpoint: the agent will receive commands by polling (ec2messages)\n");
+    const pid = runningAgentPid(dataDir);
+    if (pid) {
+      // The running service watches its identity too (every 2 s); the signal only makes it look now.
+      try {
+        process.kill(pid, "SIGHUP");
+      } catch {
+        // another user's process: it notices the new identity by itself
+      }
+      process.stdout.write(`the openssm-agent running with ${dataDir} (pid ${pid}) switches to ${identity.instanceId} by itself; no restart needed\n`);
+    }
   } catch (e) {
     fail(e instanceof RegistrationError ? e.message : (e as Error).message);
   } finally {

@@ -30,30 +30,70 @@ function rebootCommand(flag: string | undefined): string[] | undefined {
   return ["/bin/sh", "-c", flag];
 }
 
+/** The identity to run with: the data dir's, with the run flags' overrides. */
+function identityOf(store: IdentityStore, flags: RunFlags): ReturnType<IdentityStore["load"]> {
+  const loaded = store.load();
+  const identity = { ...loaded.identity };
+  if (flags.tlsEndpoint) identity.tlsEndpoint = flags.tlsEndpoint;
+  if (flags.caFile) identity.caFile = resolve(flags.caFile);
+  else if (!identity.caFile && process.env.SSL_CERT_FILE) identity.caFile = process.env.SSL_CERT_FILE;
+  return { identity, keys: loaded.keys };
+}
+
+/** The instance id in the data dir's identity.json now, or undefined while it cannot be read. */
+function storedInstanceId(store: IdentityStore): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(store.identityPath, "utf8")) as { instanceId?: string }).instanceId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How often the service looks whether `register --force` gave the data dir another identity. */
+const IDENTITY_CHECK_MS = 2_000;
+
 export async function runCommand(flags: RunFlags): Promise<void> {
   const transport = flags.transport as TransportMode;
   if (!["auto", "mgs", "poll"].includes(transport)) fail(`--transport must be auto, mgs or poll, got '${flags.transport}'`);
   const dataDir = resolve(flags.dataDir ?? defaultDataDir());
   const store = new IdentityStore(dataDir);
-  let loaded: ReturnType<IdentityStore["load"]>;
+
+  /** One node's agent, from the identity in the data dir. */
+  const launch = (loaded: ReturnType<IdentityStore["load"]>) => {
+    const { identity, keys } = loaded;
+    if (transport === "mgs" && !identity.tlsEndpoint)
+      throw new Error("--transport mgs needs the server's TLS endpoint (register with --tls-endpoint or pass --tls-endpoint)");
+    let ca: Buffer | undefined;
+    if (identity.caFile) {
+      try {
+        ca = readFileSync(identity.caFile);
+      } catch (e) {
+        throw new Error(`cannot read the CA file ${identity.caFile}: ${(e as Error).message}`);
+      }
+    }
+    const log = createLog(flags.logLevel, { instanceId: identity.instanceId });
+    const http = new HttpTransport(ca);
+    const agent = new Agent({
+      identity,
+      keys,
+      identityStore: store,
+      dataDir,
+      transport,
+      http,
+      log,
+      healthIntervalMs: flags.healthInterval * 1000,
+      outputIntervalMs: flags.outputInterval,
+      maxConcurrentCommands: flags.maxConcurrent,
+      rebootCommand: rebootCommand(flags.rebootCommand),
+    });
+    return { identity, agent, http, log };
+  };
+
+  let running: ReturnType<typeof launch>;
   try {
-    loaded = store.load();
+    running = launch(identityOf(store, flags));
   } catch (e) {
     fail((e as Error).message);
-  }
-  const identity = { ...loaded.identity };
-  if (flags.tlsEndpoint) identity.tlsEndpoint = flags.tlsEndpoint;
-  if (flags.caFile) identity.caFile = resolve(flags.caFile);
-  else if (!identity.caFile && process.env.SSL_CERT_FILE) identity.caFile = process.env.SSL_CERT_FILE;
-  if (transport === "mgs" && !identity.tlsEndpoint)
-    fail("--transport mgs needs the server's TLS endpoint (register with --tls-endpoint or pass --tls-endpoint)");
-  let ca: Buffer | undefined;
-  if (identity.caFile) {
-    try {
-      ca = readFileSync(identity.caFile);
-    } catch (e) {
-      fail(`cannot read the CA file ${identity.caFile}: ${(e as Error).message}`);
-    }
   }
   let release: () => void;
   try {
@@ -61,38 +101,66 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
-  const log = createLog(flags.logLevel, { instanceId: identity.instanceId });
-  const http = new HttpTransport(ca);
-  const agent = new Agent({
-    identity,
-    keys: loaded.keys,
-    identityStore: store,
-    dataDir,
-    transport,
-    http,
-    log,
-    healthIntervalMs: flags.healthInterval * 1000,
-    outputIntervalMs: flags.outputInterval,
-    maxConcurrentCommands: flags.maxConcurrent,
-    rebootCommand: rebootCommand(flags.rebootCommand),
-  });
   let stopping = false;
+  let reloading: Promise<void> | undefined;
+
+  /**
+   * `openssm-agent register --force` wrote another identity into the data dir (and sent SIGHUP): stop
+   * this node's agent and start the new node's, without a restart of the service.
+   */
+  const reloadIfChanged = async () => {
+    const stored = storedInstanceId(store);
+    if (stopping || reloading || !stored || stored === running.identity.instanceId) return;
+    const previous = running;
+    let next: ReturnType<typeof launch>;
+    try {
+      next = launch(identityOf(store, flags));
+    } catch (e) {
+      previous.log.error({ err: e }, "the data dir holds a new identity that cannot be used; keeping the current one");
+      return;
+    }
+    previous.log.info({ newInstanceId: next.identity.instanceId }, "the data dir holds a new identity (register --force): reloading");
+    await previous.agent.stop().catch(() => undefined);
+    previous.http.close();
+    running = next;
+    await next.agent.start();
+    next.log.info({ previousInstanceId: previous.identity.instanceId, endpoint: next.identity.endpoint }, "openssm-agent running with the new identity");
+  };
+  const checkIdentity = () => {
+    if (reloading) return;
+    reloading = reloadIfChanged().finally(() => {
+      reloading = undefined;
+    });
+  };
+  const watcher = setInterval(checkIdentity, IDENTITY_CHECK_MS);
+  watcher.unref();
+
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, "stopping (running commands keep running and are picked up at the next start)");
+    clearInterval(watcher);
+    running.log.info({ signal }, "stopping (running commands keep running and are picked up at the next start)");
     const forced = setTimeout(() => process.exit(0), 5_000);
     forced.unref();
-    await agent.stop().catch(() => undefined);
-    http.close();
+    await reloading?.catch(() => undefined);
+    await running.agent.stop().catch(() => undefined);
+    running.http.close();
     release();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  await agent.start();
-  log.info(
-    { version: AGENT_VERSION, dataDir, endpoint: identity.endpoint, tlsEndpoint: identity.tlsEndpoint, transport, platform: agent.platform },
+  process.on("SIGHUP", checkIdentity);
+  await running.agent.start();
+  running.log.info(
+    {
+      version: AGENT_VERSION,
+      dataDir,
+      endpoint: running.identity.endpoint,
+      tlsEndpoint: running.identity.tlsEndpoint,
+      transport,
+      platform: running.agent.platform,
+    },
     "openssm-agent running",
   );
 }

@@ -6,6 +6,7 @@ import type { Authenticator } from "../iam/authenticate.js";
 import { handleStsQuery } from "../iam/sts.js";
 import type { Capability, Services } from "../runtime.js";
 import type { Dispatcher, WireRequest, WireResponse } from "./dispatch.js";
+import { callerFaultOf } from "./errors.js";
 import { clientAddress } from "./forwarded.js";
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
@@ -129,6 +130,13 @@ export async function buildApp(
   for (const c of capabilities) await c.http?.(app, { services, authenticator, context: dispatcher.context });
 
   app.setErrorHandler((error: import("fastify").FastifyError, req, reply) => {
+    const fault = callerFaultOf(error);
+    if (fault) {
+      return void reply
+        .code(fault.status)
+        .headers({ "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": fault.code })
+        .send(JSON.stringify({ __type: fault.code, message: fault.message }));
+    }
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     if (status === 500) services.log.error({ err: error, url: req.url }, "unhandled error");
     const code = status === 413 ? "RequestEntityTooLargeException" : status === 500 ? "InternalServerError" : "SerializationException";

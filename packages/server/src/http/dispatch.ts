@@ -3,7 +3,7 @@ import { exceptionMessageMember, kmsModel, redactInput, type ServiceModel, ssmMo
 import type { Authenticator } from "../iam/authenticate.js";
 import { ANONYMOUS, type ResolvedKey } from "../iam/principals.js";
 import type { Access, OperationDef, RequestContext, ResourceRef, Services } from "../runtime.js";
-import { ApiError } from "./errors.js";
+import { ApiError, callerFaultOf } from "./errors.js";
 import { createRequestContext } from "./request-context.js";
 import { toJson } from "./serialize.js";
 import type { SignableRequest } from "./sigv4.js";
@@ -198,10 +198,8 @@ function parseBody(body: Buffer): unknown {
 
 function asApiError(e: unknown, services: Services, requestId: string): ApiError {
   if (e instanceof ApiError) return e;
-  // PostgreSQL refuses U+0000 in text ("invalid byte sequence for encoding UTF8: 0x00"): the caller's value, not our fault.
-  if ((e as { code?: string })?.code === "22021") {
-    return new ApiError("ValidationException", "A value in the request contains the NUL character (U+0000), which openssm cannot store: remove it.");
-  }
+  const fault = callerFaultOf(e);
+  if (fault) return fault;
   services.log.error({ err: e, requestId }, "internal error");
   return new ApiError("InternalServerError", `An internal error occurred (request ${requestId}); the server log has the details.`, 500);
 }

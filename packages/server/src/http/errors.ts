@@ -13,3 +13,14 @@ export class ApiError extends Error {
 
 export const validation = (message: string) => new ApiError("ValidationException", message);
 export const accessDenied = (message: string) => new ApiError("AccessDeniedException", message);
+
+/**
+ * A failure from storage that the caller's value caused, as the ApiError to answer: PostgreSQL
+ * refuses U+0000 in text ("invalid byte sequence for encoding UTF8: 0x00"). Undefined: our fault.
+ */
+export function callerFaultOf(e: unknown): ApiError | undefined {
+  if ((e as { code?: string } | null)?.code === "22021") {
+    return new ApiError("ValidationException", "A value in the request contains the NUL character (U+0000), which openssm cannot store: remove it.");
+  }
+  return undefined;
+}

@@ -63,7 +63,8 @@ export async function authorizeAll(f: RequestFacts, action: string, resources: R
 
 /** AWS's AccessDeniedException for a refused action on a resource. */
 export function accessDenied(principal: Principal, action: string, arn: string, decision: Decision = "ImplicitDeny"): ApiError {
-  const why = decision === "ExplicitDeny" ? "with an explicit deny in an identity-based policy" : `because no identity-based policy allows the ${action} action`;
+  const why =
+    decision === "ExplicitDeny" ? "with an explicit deny in an identity-based policy" : `because no identity-based policy allows the ${action} action`;
   return new ApiError("AccessDeniedException", `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${arn} ${why}`);
 }
 

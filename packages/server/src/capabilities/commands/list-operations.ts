@@ -8,7 +8,8 @@ import type {
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
-import { checkCommandId, decodeToken, encodeToken, parseFilters } from "./listing.js";
+import { isNumberAndString, pageRequest } from "../../http/paging.js";
+import { checkCommandId, parseFilters } from "./listing.js";
 import { readOutput } from "./output-store.js";
 import { STDERR_API_LIMIT, STDOUT_API_LIMIT } from "./output-pieces.js";
 import { outputUrl } from "./output-urls.js";
@@ -26,8 +27,11 @@ export const listCommands = op<ListCommandsRequest, ListCommandsResult>({
   async handle(ctx, input) {
     checkCommandId(input.CommandId);
     const f = parseFilters(input.Filters);
-    const offset = decodeToken(input.NextToken, "commands");
-    const limit = input.MaxResults ?? 50;
+    const paging = pageRequest<[number, string]>(ctx, input, {
+      query: [input.CommandId, input.InstanceId, input.Filters ?? null],
+      defaultSize: 50,
+      isKey: isNumberAndString,
+    });
     const d = commandDb(ctx.services.db);
     let q = d.selectFrom("commands_commands").selectAll().where("account_id", "=", ctx.accountId).where("region", "=", ctx.region);
     if (input.CommandId) q = q.where("command_id", "=", input.CommandId);
@@ -45,14 +49,16 @@ export const listCommands = op<ListCommandsRequest, ListCommandsResult>({
     if (f.documentName) q = q.where("document_name", "=", f.documentName);
     if (f.stage === "Executing") q = q.where("finished_at", "is", null);
     if (f.stage === "Complete") q = q.where("finished_at", "is not", null);
+    // Newest first: a page starts after the last (requested_at, command_id) of the one before.
+    const after = paging.after;
+    if (after) q = q.where((eb) => eb.or([eb("requested_at", "<", after[0]), eb.and([eb("requested_at", "=", after[0]), eb("command_id", ">", after[1])])]));
     const rows = await q
       .orderBy("requested_at", "desc")
       .orderBy("command_id")
-      .limit(limit + 1)
-      .offset(offset)
+      .limit(paging.size + 1)
       .execute();
-    const page = rows.slice(0, limit);
-    return { Commands: page.map(commandView), NextToken: rows.length > limit ? encodeToken(offset + limit, "commands") : undefined };
+    const { items, nextToken } = paging.finish(rows, (r): [number, string] => [Number(r.requested_at), r.command_id]);
+    return { Commands: items.map(commandView), NextToken: nextToken };
   },
 });
 
@@ -64,8 +70,11 @@ export const listCommandInvocations = op<ListCommandInvocationsRequest, ListComm
   async handle(ctx, input) {
     checkCommandId(input.CommandId);
     const f = parseFilters(input.Filters);
-    const offset = decodeToken(input.NextToken, "invocations");
-    const limit = input.MaxResults ?? 50;
+    const paging = pageRequest<[number, string, number]>(ctx, input, {
+      query: [input.CommandId, input.InstanceId, input.Filters ?? null, Boolean(input.Details)],
+      defaultSize: 50,
+      isKey: (k): k is [number, string, number] => Array.isArray(k) && k.length === 3 && isNumberAndString(k.slice(0, 2)) && typeof k[2] === "number",
+    });
     const d = commandDb(ctx.services.db);
     let q = d
       .selectFrom("commands_invocations as i")
@@ -81,16 +90,29 @@ export const listCommandInvocations = op<ListCommandInvocationsRequest, ListComm
     if (f.documentName) q = q.where("c.document_name", "=", f.documentName);
     if (f.stage === "Executing") q = q.where("i.status", "in", OPEN_STATUSES);
     if (f.stage === "Complete") q = q.where("i.terminal", "=", 1);
+    // Newest first: a page starts after the last (requested_at, command_id, seq) of the one before.
+    const after = paging.after;
+    if (after) {
+      q = q.where((eb) =>
+        eb.or([
+          eb("i.requested_at", "<", after[0]),
+          eb.and([
+            eb("i.requested_at", "=", after[0]),
+            eb.or([eb("i.command_id", ">", after[1]), eb.and([eb("i.command_id", "=", after[1]), eb("i.seq", ">", after[2])])]),
+          ]),
+        ]),
+      );
+    }
     const rows = await q
       .orderBy("i.requested_at", "desc")
       .orderBy("i.command_id")
       .orderBy("i.seq")
-      .limit(limit + 1)
-      .offset(offset)
+      .limit(paging.size + 1)
       .execute();
+    const { items: page, nextToken } = paging.finish(rows, (r): [number, string, number] => [Number(r.requested_at), r.command_id, Number(r.seq)]);
     const commands = new Map<string, CommandRow>();
     const out = [];
-    for (const inv of rows.slice(0, limit)) {
+    for (const inv of page) {
       let cmd = commands.get(inv.command_id);
       if (!cmd) {
         cmd = await getScopedCommand(ctx.services.db, ctx, inv.command_id);
@@ -100,7 +122,7 @@ export const listCommandInvocations = op<ListCommandInvocationsRequest, ListComm
       const plugins = input.Details ? await listPlugins(ctx.services.db, inv.command_id, inv.instance_id) : undefined;
       out.push(invocationView(ctx.services, cmd, inv, plugins));
     }
-    return { CommandInvocations: out, NextToken: rows.length > limit ? encodeToken(offset + limit, "invocations") : undefined };
+    return { CommandInvocations: out, NextToken: nextToken };
   },
 });
 

@@ -1,22 +1,6 @@
 import type { CommandFilter } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../http/errors.js";
 
-/** NextToken: opaque base64 of the position in the listing. */
-export function encodeToken(offset: number, kind: string): string {
-  return Buffer.from(JSON.stringify({ k: kind, o: offset })).toString("base64url");
-}
-
-export function decodeToken(token: string | undefined, kind: string): number {
-  if (!token) return 0;
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { k?: string; o?: number };
-    if (t.k === kind && Number.isInteger(t.o) && (t.o as number) >= 0) return t.o as number;
-  } catch {
-    // fall through
-  }
-  throw new ApiError("InvalidNextToken", "The NextToken is not one this listing returned; start again without it.");
-}
-
 export interface ParsedFilters {
   invokedAfter?: number;
   invokedBefore?: number;

@@ -6,7 +6,7 @@ import { builtinHandle, rowHandle, type VersionView, viewOfBuiltin, viewOfRow } 
 import { builtinCatalog } from "./builtin/catalog.js";
 import { documentIdentifier } from "./describe.js";
 import { type DocumentQuery, matches, readFilters } from "./list-filters.js";
-import { pageOf } from "./paging.js";
+import { pageOf } from "../../http/paging.js";
 import { docs, getDocumentRow, getVersionRow, listDocumentsWithDefault, listGrants } from "./store.js";
 import { TAG_TYPE } from "./tag-type.js";
 
@@ -84,7 +84,7 @@ export const listDocuments = op<ListDocumentsRequest, object>({
     }
     const unique = new Map<string, VersionView>();
     for (const v of views) if (matches(q, v)) unique.set(v.handle.arn, v);
-    const page = pageOf([...unique.values()], (v) => `${v.handle.name}\u0000${v.handle.owner}`, input, {
+    const page = pageOf(ctx, [...unique.values()], (v) => `${v.handle.name}\u0000${v.handle.owner}`, input, {
       query: { f: input.Filters ?? null, l: input.DocumentFilterList ?? null },
       defaultSize: 50,
     });

@@ -6,7 +6,7 @@ import { notFound, ownDocument } from "./access.js";
 import { builtinDocument } from "./builtin/catalog.js";
 import { MAX_SHARED_ACCOUNTS } from "./limits.js";
 import { isReservedName } from "./names.js";
-import { pageOf } from "./paging.js";
+import { pageOf } from "../../http/paging.js";
 import { ownResources } from "./resources.js";
 import { docs, listPermissions } from "./store.js";
 
@@ -30,7 +30,7 @@ export const describeDocumentPermission = op<DescribeDocumentPermissionRequest, 
   async handle(ctx, input) {
     const handle = await ownForSharing(ctx, String(input.Name));
     const rows = await listPermissions(docs(ctx.services.db), handle.scope, handle.name);
-    const page = pageOf(rows, (r) => r.shared_with, input, { query: { n: handle.name }, defaultSize: 200 });
+    const page = pageOf(ctx, rows, (r) => r.shared_with, input, { query: { n: handle.name }, defaultSize: 200 });
     return {
       AccountIds: page.items.map((r) => r.shared_with),
       AccountSharingInfoList: page.items.map((r) => ({ AccountId: r.shared_with, SharedDocumentVersion: r.shared_version })),

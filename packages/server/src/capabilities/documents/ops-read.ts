@@ -4,7 +4,7 @@ import { getTagList } from "../tags/index.js";
 import { type DocumentHandle, loadVersion, viewOfBuiltin, viewOfRow } from "./access.js";
 import { convertContent, parseContent } from "./content.js";
 import { documentDescription, versionInfo } from "./describe.js";
-import { pageOf } from "./paging.js";
+import { pageOf } from "../../http/paging.js";
 import { readResources } from "./resources.js";
 import { docs, listVersionRows } from "./store.js";
 import { TAG_TYPE } from "./tag-type.js";
@@ -68,7 +68,7 @@ export const listDocumentVersions = op<ListDocumentVersionsRequest, object, Docu
       const only = handle.sharedVersion === "$LATEST" ? handle.latestVersion : handle.defaultVersion;
       views = views.filter((v) => v.version === only);
     }
-    const page = pageOf(views, (v) => String(v.version).padStart(10, "0"), input, { query: { n: input.Name }, defaultSize: 50, descending: true });
+    const page = pageOf(ctx, views, (v) => String(v.version).padStart(10, "0"), input, { query: { n: input.Name }, defaultSize: 50, descending: true });
     return { DocumentVersions: page.items.map(versionInfo), NextToken: page.nextToken };
   },
 });

@@ -3,7 +3,8 @@ import { ApiError } from "../../http/errors.js";
 import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { keyRef } from "./access.js";
 import { aliasArn, aliasNotFound, db, findKey, getAlias, type KeyRow, parseReference } from "./keys.js";
-import { decodeMarker, encodeMarker, invalidState, refuseManaged } from "./shared.js";
+import { markerRequest } from "../../http/paging.js";
+import { invalidState, refuseManaged } from "./shared.js";
 
 const ALIAS_CHARS = /^alias\/[a-zA-Z0-9/_-]+$/;
 
@@ -123,17 +124,16 @@ export const aliasOperations: OperationDef<any, any>[] = [
     readOnly: true,
     resources: ANY_RESOURCE,
     async handle(ctx, input) {
-      const limit = input.Limit ?? 50;
-      const after = decodeMarker(input.Marker, (v): v is string => typeof v === "string");
+      const paging = markerRequest(ctx, input, { query: input.KeyId ?? null, defaultSize: 50 });
+      const after = paging.after;
       let q = db(ctx).selectFrom("kms_aliases").selectAll().where("account_id", "=", ctx.accountId).where("region", "=", ctx.region);
       if (input.KeyId !== undefined) q = q.where("key_id", "=", (await targetKey(ctx, input.KeyId, "KeyId")).key_id);
       if (after !== undefined) q = q.where("alias_name", ">", after);
       const rows = await q
         .orderBy("alias_name")
-        .limit(limit + 1)
+        .limit(paging.size + 1)
         .execute();
-      const page = rows.slice(0, limit);
-      const truncated = rows.length > limit;
+      const { items: page, nextToken } = paging.finish(rows, (a) => a.alias_name);
       return {
         Aliases: page.map((a) => ({
           AliasName: a.alias_name,
@@ -142,8 +142,8 @@ export const aliasOperations: OperationDef<any, any>[] = [
           CreationDate: new Date(Number(a.creation_date)),
           LastUpdatedDate: new Date(Number(a.last_updated_date)),
         })),
-        Truncated: truncated,
-        NextMarker: truncated ? encodeMarker(page[page.length - 1].alias_name) : undefined,
+        Truncated: nextToken !== undefined,
+        NextMarker: nextToken,
       };
     },
   }),

@@ -18,7 +18,8 @@ import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../
 import { putTags } from "../tags/index.js";
 import { KEY_TAG_TYPE, keyRef } from "./access.js";
 import { db, findKey, insertKey, type KeyRow, keyArn } from "./keys.js";
-import { decodeMarker, encodeMarker, invalidState, keyMetadata, refuseManaged } from "./shared.js";
+import { isNumberAndString, markerRequest } from "../../http/paging.js";
+import { invalidState, keyMetadata, refuseManaged } from "./shared.js";
 import { checkTags } from "./tagging.js";
 
 const unsupported = (what: string) =>
@@ -90,8 +91,8 @@ export const keyOperations: OperationDef<any, any>[] = [
     readOnly: true,
     resources: ANY_RESOURCE,
     async handle(ctx, input) {
-      const limit = input.Limit ?? 100;
-      const after = decodeMarker(input.Marker, (v): v is [number, string] => Array.isArray(v) && typeof v[0] === "number" && typeof v[1] === "string");
+      const paging = markerRequest<[number, string]>(ctx, input, { defaultSize: 100, isKey: isNumberAndString });
+      const after = paging.after;
       let q = db(ctx).selectFrom("kms_keys").select(["key_id", "creation_date"]).where("account_id", "=", ctx.accountId).where("region", "=", ctx.region);
       if (after) {
         q = q.where((eb) => eb.or([eb("creation_date", ">", after[0]), eb.and([eb("creation_date", "=", after[0]), eb("key_id", ">", after[1])])]));
@@ -99,15 +100,13 @@ export const keyOperations: OperationDef<any, any>[] = [
       const rows = await q
         .orderBy("creation_date")
         .orderBy("key_id")
-        .limit(limit + 1)
+        .limit(paging.size + 1)
         .execute();
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      const truncated = rows.length > limit;
+      const { items, nextToken } = paging.finish(rows, (r): [number, string] => [Number(r.creation_date), r.key_id]);
       return {
-        Keys: page.map((r) => ({ KeyId: r.key_id, KeyArn: keyArn(ctx, r.key_id) })),
-        Truncated: truncated,
-        NextMarker: truncated ? encodeMarker([Number(last.creation_date), last.key_id]) : undefined,
+        Keys: items.map((r) => ({ KeyId: r.key_id, KeyArn: keyArn(ctx, r.key_id) })),
+        Truncated: nextToken !== undefined,
+        NextMarker: nextToken,
       };
     },
   }),

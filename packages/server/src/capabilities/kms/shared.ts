@@ -26,22 +26,6 @@ export function keyMetadata(ctx: RequestContext, key: KeyRow): KeyMetadata {
   };
 }
 
-/** Opaque list position: base64 of a JSON value. */
-export function encodeMarker(position: unknown): string {
-  return Buffer.from(JSON.stringify(position), "utf8").toString("base64url");
-}
-
-export function decodeMarker<T>(marker: string | undefined, valid: (v: unknown) => v is T): T | undefined {
-  if (marker === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(Buffer.from(marker, "base64url").toString("utf8"));
-    if (valid(v)) return v;
-  } catch {
-    // falls through
-  }
-  throw new ApiError("InvalidMarkerException", "The Marker is not valid: pass the NextMarker of the previous response unchanged.");
-}
-
 /** Binary members arrive as base64 text in JSON 1.1 bodies. */
 export function blobInput(value: unknown): Buffer {
   if (typeof value === "string") return Buffer.from(value, "base64");

@@ -4,7 +4,8 @@ import { op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { getTagList, getTags, putTags, removeTags, type Tag, tagProblem } from "../tags/index.js";
 import { KEY_TAG_TYPE, keyRef } from "./access.js";
 import { findKey } from "./keys.js";
-import { decodeMarker, encodeMarker, invalidState, refuseManaged } from "./shared.js";
+import { markerRequest } from "../../http/paging.js";
+import { invalidState, refuseManaged } from "./shared.js";
 
 /** Checks KMS tags (no aws: keys, no duplicates, at most 50 on the key) and converts them for the tag store. */
 export function checkTags(existing: Record<string, string>, tags: KmsTag[]): Tag[] {
@@ -56,17 +57,16 @@ export const tagOperations: OperationDef<any, any>[] = [
     resources: keyResource,
     async handle(ctx, input) {
       const key = await findKey(ctx, input.KeyId);
-      const limit = input.Limit ?? 50;
-      const after = decodeMarker(input.Marker, (v): v is string => typeof v === "string");
+      const paging = markerRequest(ctx, input, { query: key.key_id, defaultSize: 50 });
+      const after = paging.after;
       const all = (await getTagList(ctx.services.db, ctx, KEY_TAG_TYPE, key.key_id))
         .sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0))
         .filter((t) => after === undefined || t.Key > after);
-      const page = all.slice(0, limit);
-      const truncated = all.length > limit;
+      const { items, nextToken } = paging.finish(all.slice(0, paging.size + 1), (t) => t.Key);
       return {
-        Tags: page.map((t) => ({ TagKey: t.Key, TagValue: t.Value })),
-        Truncated: truncated,
-        NextMarker: truncated ? encodeMarker(page[page.length - 1].Key) : undefined,
+        Tags: items.map((t) => ({ TagKey: t.Key, TagValue: t.Value })),
+        Truncated: nextToken !== undefined,
+        NextMarker: nextToken,
       };
     },
   }),

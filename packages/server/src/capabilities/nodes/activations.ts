@@ -12,7 +12,7 @@ import { ApiError } from "../../http/errors.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { tagProblem } from "../tags/store.js";
 import { hashActivationCode, newActivationCode } from "./ids.js";
-import { decodeToken, encodeToken } from "./pagination.js";
+import { pageRequest } from "../../http/paging.js";
 import { type ActivationRow, nodeDb } from "./tables.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -116,6 +116,9 @@ interface ActivationPosition {
   id: string;
 }
 
+const isActivationPosition = (k: unknown): k is ActivationPosition =>
+  typeof (k as ActivationPosition)?.c === "number" && typeof (k as ActivationPosition)?.id === "string";
+
 export const describeActivations = op<DescribeActivationsRequest, DescribeActivationsResult>({
   service: "ssm",
   name: "DescribeActivations",
@@ -135,21 +138,17 @@ export const describeActivations = op<DescribeActivationsRequest, DescribeActiva
       else if (f.FilterKey === "IamRole") q = q.where("iam_role", "in", values);
       else throw new ApiError("InvalidFilter", `Unknown filter key ${f.FilterKey}; use ActivationIds, DefaultInstanceName or IamRole.`);
     }
-    const after = decodeToken<ActivationPosition>("DescribeActivations", input.NextToken);
+    const paging = pageRequest<ActivationPosition>(ctx, input, { query: input.Filters ?? null, defaultSize: 50, isKey: isActivationPosition });
+    const after = paging.after;
     if (after) q = q.where((eb) => eb.or([eb("created_date", ">", after.c), eb.and([eb("created_date", "=", after.c), eb("activation_id", ">", after.id)])]));
-    const limit = input.MaxResults ?? 50;
     const rows = await q
       .orderBy("created_date")
       .orderBy("activation_id")
-      .limit(limit + 1)
+      .limit(paging.size + 1)
       .execute();
-    const page = rows.slice(0, limit);
+    const { items, nextToken } = paging.finish(rows, (r) => ({ c: Number(r.created_date), id: r.activation_id }));
     const now = ctx.now().getTime();
-    const last = page[page.length - 1];
-    return {
-      ActivationList: page.map((r) => toActivation(r, now)),
-      NextToken: rows.length > limit && last ? encodeToken("DescribeActivations", { c: last.created_date, id: last.activation_id }) : undefined,
-    };
+    return { ActivationList: items.map((r) => toActivation(r, now)), NextToken: nextToken };
   },
 });
 

@@ -4,7 +4,7 @@ import { op, type RequestContext, type ServerSlot, type Services } from "../../r
 import { getTags } from "../tags/store.js";
 import { INSTANCE_ID } from "./ids.js";
 import { optionalString, requiredString } from "./input-checks.js";
-import { decodeToken, encodeToken } from "./pagination.js";
+import { pageRequest } from "../../http/paging.js";
 import { findInstance, NODE_RESOURCE_TYPE, nodeArn } from "./store.js";
 
 /**
@@ -98,17 +98,19 @@ export const listInstanceAssociations = op<Record<string, unknown>, { Associatio
       );
     }
     const limit = Math.min(typeof max === "number" ? max : PAGE_SIZE, PAGE_SIZE);
-    const after = decodeToken<string>("ListInstanceAssociations", optionalString(input, "NextToken", 1, 4096));
+    const paging = pageRequest(
+      ctx,
+      { NextToken: optionalString(input, "NextToken", 1, 4096), MaxResults: limit },
+      { query: instanceId, defaultSize: PAGE_SIZE },
+    );
+    const after = paging.after;
     const source = ctx.services.own(ASSOCIATION_SOURCE).source;
     const all = source ? await source.forNode(ctx, instanceId) : [];
     const rest = all
       .filter((a) => after === undefined || a.AssociationId > after)
       .sort((a, b) => (a.AssociationId < b.AssociationId ? -1 : a.AssociationId > b.AssociationId ? 1 : 0));
-    const page = rest.slice(0, limit);
-    return {
-      Associations: page,
-      NextToken: rest.length > limit ? encodeToken("ListInstanceAssociations", page[page.length - 1].AssociationId) : undefined,
-    };
+    const { items, nextToken } = paging.finish(rest.slice(0, limit + 1), (a) => a.AssociationId);
+    return { Associations: items, NextToken: nextToken };
   },
 });
 

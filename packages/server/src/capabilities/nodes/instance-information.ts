@@ -6,7 +6,7 @@ import { INSTANCE_ID } from "./ids.js";
 import { optionalString, requiredString } from "./input-checks.js";
 import { checkNamedInstances, filteredNodes, readFilters } from "./instance-filters.js";
 import { instanceInformation, latestAgentVersions, type NodeInfoFields } from "./instance-view.js";
-import { decodeToken, encodeToken } from "./pagination.js";
+import { pageRequest } from "../../http/paging.js";
 import { findInstance, NODE_RESOURCE_TYPE, nodeArn } from "./store.js";
 import { nodeDb } from "./tables.js";
 
@@ -70,19 +70,15 @@ export const describeInstanceInformation = op<DescribeInstanceInformationRequest
     await checkNamedInstances(db, ctx, filters);
     const now = ctx.now().getTime();
     let q = (await filteredNodes(db, ctx, filters, now)).query;
-    const after = decodeToken<string>("DescribeInstanceInformation", input.NextToken);
-    if (after) q = q.where("instance_id", ">", after);
-    const limit = input.MaxResults ?? 50;
+    const paging = pageRequest(ctx, input, { query: filters, defaultSize: 50 });
+    if (paging.after) q = q.where("instance_id", ">", paging.after);
     const rows = await q
       .orderBy("instance_id")
-      .limit(limit + 1)
+      .limit(paging.size + 1)
       .execute();
-    const page = rows.slice(0, limit);
+    const { items, nextToken } = paging.finish(rows, (r) => r.instance_id);
     const latest = await latestAgentVersions(db, ctx);
-    return {
-      InstanceInformationList: page.map((r) => instanceInformation(r, now, latest)),
-      NextToken: rows.length > limit ? encodeToken("DescribeInstanceInformation", page[page.length - 1].instance_id) : undefined,
-    };
+    return { InstanceInformationList: items.map((r) => instanceInformation(r, now, latest)), NextToken: nextToken };
   },
 });
 

@@ -3,7 +3,7 @@ import { ApiError } from "../../http/errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getTags } from "../tags/store.js";
 import { compareVersions, instanceInformation, latestAgentVersions } from "./instance-view.js";
-import { decodeToken, encodeToken } from "./pagination.js";
+import { pageRequest } from "../../http/paging.js";
 import { NODE_RESOURCE_TYPE } from "./store.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
 
@@ -82,7 +82,8 @@ export const describeInstanceProperties = op<DescribeInstancePropertiesRequest, 
     const filters = readFilters(input);
     const db = ctx.services.db;
     const now = ctx.now().getTime();
-    const after = decodeToken<string>("DescribeInstanceProperties", input.NextToken);
+    const paging = pageRequest(ctx, input, { query: filters, defaultSize: 50 });
+    const after = paging.after;
     let q = nodeDb(db)
       .selectFrom("nodes_instances")
       .selectAll()
@@ -93,7 +94,7 @@ export const describeInstanceProperties = op<DescribeInstancePropertiesRequest, 
     const rows: InstanceRow[] = await q.orderBy("instance_id").execute();
     const latest = await latestAgentVersions(db, ctx);
     const needTags = filters.some((f) => f.key.startsWith("tag:"));
-    const limit = input.MaxResults ?? 50;
+    const limit = paging.size;
     const page: InstanceProperty[] = [];
     let more = false;
     for (const row of rows) {
@@ -109,7 +110,7 @@ export const describeInstanceProperties = op<DescribeInstancePropertiesRequest, 
     }
     return {
       InstanceProperties: page,
-      NextToken: more ? encodeToken("DescribeInstanceProperties", page[page.length - 1].InstanceId) : undefined,
+      NextToken: more ? paging.tokenAfter(String(page[page.length - 1].InstanceId)) : undefined,
     };
   },
 });

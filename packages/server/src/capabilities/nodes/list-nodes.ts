@@ -2,7 +2,7 @@ import type { ListNodesRequest, ListNodesResult, ListNodesSummaryRequest, ListNo
 import { ApiError } from "../../http/errors.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { pingStatus } from "./ping.js";
-import { decodeToken, encodeToken } from "./pagination.js";
+import { isNumber, pageRequest } from "../../http/paging.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
 
 /** The unified console's view of a node: the stored instance information as ListNodes shapes it. */
@@ -93,15 +93,12 @@ export const listNodes = op<ListNodesRequest, ListNodesResult>({
   resources: ANY_RESOURCE,
   async handle(ctx, input) {
     checkSync(input.SyncName);
-    const after = decodeToken<string>("ListNodes", input.NextToken);
+    const paging = pageRequest(ctx, input, { query: input.Filters ?? null, defaultSize: 50 });
+    const after = paging.after;
     const all = (await nodesMatching(ctx, input.Filters)).filter(({ row }) => after === undefined || row.instance_id > after);
-    const limit = input.MaxResults ?? 50;
-    const page = all.slice(0, limit);
+    const { items, nextToken } = paging.finish(all.slice(0, paging.size + 1), ({ row }) => row.instance_id);
     const now = ctx.now().getTime();
-    return {
-      Nodes: page.map(({ row }) => toNode(row, now)),
-      NextToken: all.length > limit ? encodeToken("ListNodes", page[page.length - 1].row.instance_id) : undefined,
-    };
+    return { Nodes: items.map(({ row }) => toNode(row, now)), NextToken: nextToken };
   },
 });
 
@@ -154,10 +151,11 @@ export const listNodesSummary = op<ListNodesSummaryRequest, ListNodesSummaryResu
     checkAggregators(input.Aggregators, 0);
     const items = (await nodesMatching(ctx, input.Filters)).map(({ attrs }) => attrs);
     const summary = summarize(items, input.Aggregators ?? [], {});
-    const start = decodeToken<number>("ListNodesSummary", input.NextToken) ?? 0;
-    const limit = input.MaxResults ?? 50;
-    const page = summary.slice(start, start + limit);
-    return { Summary: page, NextToken: start + limit < summary.length ? encodeToken("ListNodesSummary", start + limit) : undefined };
+    // Summary rows have no key of their own: their position in the (deterministic) summary is the key.
+    const paging = pageRequest<number>(ctx, input, { query: [input.Filters ?? null, input.Aggregators ?? null], defaultSize: 50, isKey: isNumber });
+    const start = paging.after ?? 0;
+    const page = summary.slice(start, start + paging.size);
+    return { Summary: page, NextToken: start + paging.size < summary.length ? paging.tokenAfter(start + paging.size) : undefined };
   },
 });
 

@@ -22,17 +22,17 @@ export function parameterChange(s: EventSubject, operation: string, extra: Recor
 /** "Parameter Store Policy Action": a policy expired the parameter or its notification came due. */
 export function policyAction(s: EventSubject, policy: StoredPolicy, reason: string): EventInput {
   return {
-      "detail-type": "Parameter Store Policy Action",
-      account: s.accountId,
-      region: s.region,
-      resources: [s.arn],
-      detail: {
-        "parameter-name": s.name,
-        "parameter-type": s.type,
-        "policy-type": policy.type,
-        "policy-content": policy.text,
-        "action-status": "Finished",
-        "action-reason": reason,
-      },
+    "detail-type": "Parameter Store Policy Action",
+    account: s.accountId,
+    region: s.region,
+    resources: [s.arn],
+    detail: {
+      "parameter-name": s.name,
+      "parameter-type": s.type,
+      "policy-type": policy.type,
+      "policy-content": policy.text,
+      "action-status": "Finished",
+      "action-reason": reason,
+    },
   };
 }

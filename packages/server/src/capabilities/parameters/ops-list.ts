@@ -13,7 +13,7 @@ import { checkFilters, type Filter, fromLegacyFilters } from "./filters.js";
 import { listPage } from "./listing.js";
 import { parameterResource } from "./lookup.js";
 import { checkPath, isReservedPath, type Selector } from "./names.js";
-import { decodeToken, encodeToken, queryFingerprint } from "./paging.js";
+import { pageRequest } from "../../http/paging.js";
 import { inlinePolicies } from "./policies.js";
 import { getVersion, type HeadRow, labelsByVersion, pdb, scanParameters } from "./store.js";
 import { parameterArn, toParameter } from "./values.js";
@@ -36,8 +36,8 @@ export const getParametersByPath = op<GetParametersByPathRequest, GetParametersB
     const path = checkPath(String(input.Path));
     const filters = checkFilters(input.ParameterFilters, "GetParametersByPath");
     const recursive = Boolean(input.Recursive);
-    const fingerprint = queryFingerprint(["by-path", path, recursive, filters]);
-    const after = decodeToken<string>(input.NextToken, fingerprint, "string");
+    const paging = pageRequest(ctx, input, { query: [path, recursive, filters], defaultSize: DEFAULT_PAGE });
+    const after = paging.after;
     const action = "ssm:GetParametersByPath";
     const decide = (resource: ResourceRef) => ctx.decide(action, resource);
     const pathArn = ctx.arn("ssm", `parameter${path === "/" ? "/" : path}`);
@@ -53,7 +53,7 @@ export const getParametersByPath = op<GetParametersByPathRequest, GetParametersB
     const page = await listPage<{ version: number; selector?: Selector }, Parameter>(ctx, {
       scan: { after, path, recursive, types: typesOf(filters) },
       filters,
-      max: input.MaxResults ?? DEFAULT_PAGE,
+      max: paging.size,
       async visible(row, tags) {
         const decision = await decide({ ...parameterResource(ctx, row.name_key), tags });
         return decision === "Allow" || (pathAllowed && decision !== "ExplicitDeny");
@@ -74,7 +74,7 @@ export const getParametersByPath = op<GetParametersByPathRequest, GetParametersB
       },
     });
     if (!pathAllowed && !page.anyVisible && after === undefined) throw accessDenied(ctx.principal, action, pathArn);
-    return { Parameters: page.items, NextToken: page.nextAfter ? encodeToken(page.nextAfter, fingerprint) : undefined };
+    return { Parameters: page.items, NextToken: page.nextAfter ? paging.tokenAfter(page.nextAfter) : undefined };
   },
 });
 
@@ -114,8 +114,8 @@ export const describeParameters = op<DescribeParametersRequest, DescribeParamete
       if (!accountAllowed) throw accessDenied(ctx.principal, action, accountArn);
       return { Parameters: [] };
     }
-    const fingerprint = queryFingerprint(["describe", filters]);
-    const after = decodeToken<string>(input.NextToken, fingerprint, "string");
+    const paging = pageRequest(ctx, input, { query: filters, defaultSize: DEFAULT_PAGE });
+    const after = paging.after;
     const paths = filters.find((f) => f.key === "Path");
     const singlePath = paths?.values.length === 1 ? paths.values[0] : undefined;
     const visible = async (row: HeadRow, tags?: () => Promise<Record<string, string>>) =>
@@ -123,13 +123,13 @@ export const describeParameters = op<DescribeParametersRequest, DescribeParamete
     const page = await listPage<true, ParameterMetadata>(ctx, {
       scan: { after, path: singlePath, recursive: paths?.option === "Recursive", types: typesOf(filters) },
       filters,
-      max: input.MaxResults ?? DEFAULT_PAGE,
+      max: paging.size,
       visible,
       pick: async () => true,
       emit: async (row) => metadata(ctx, row),
     });
     if (!accountAllowed && !page.anyVisible && after === undefined && !(await anyVisible(ctx, visible))) throw accessDenied(ctx.principal, action, accountArn);
-    return { Parameters: page.items, NextToken: page.nextAfter ? encodeToken(page.nextAfter, fingerprint) : undefined };
+    return { Parameters: page.items, NextToken: page.nextAfter ? paging.tokenAfter(page.nextAfter) : undefined };
   },
 });
 

@@ -11,7 +11,7 @@ import type {
 import { ApiError } from "../../http/errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { reference, requireHead, resolveVersion, resourceOf } from "./lookup.js";
-import { decodeToken, encodeToken, queryFingerprint } from "./paging.js";
+import { isNumber, pageRequest } from "../../http/paging.js";
 import { inlinePolicies } from "./policies.js";
 import { labelsByVersion, listVersions, pdb } from "./store.js";
 import { parameterArn, presentValue, toParameter } from "./values.js";
@@ -65,12 +65,10 @@ export const getParameterHistory = op<GetParameterHistoryRequest, GetParameterHi
       throw new ApiError("ValidationException", `GetParameterHistory takes a parameter name without a version or label; remove ":${ref.selector.text}".`);
     }
     const head = await requireHead(ctx, ref);
-    const fingerprint = queryFingerprint(["history", head.name_key]);
-    const after = decodeToken<number>(input.NextToken, fingerprint, "number") ?? 0;
-    const max = input.MaxResults ?? HISTORY_DEFAULT_RESULTS;
+    const paging = pageRequest<number>(ctx, input, { query: head.name_key, defaultSize: HISTORY_DEFAULT_RESULTS, isKey: isNumber });
     const d = pdb(ctx.services.db);
-    const rows = await listVersions(d, ctx, head.name_key, after, max + 1);
-    const page = rows.slice(0, max);
+    const rows = await listVersions(d, ctx, head.name_key, paging.after ?? 0, paging.size + 1);
+    const { items: page, nextToken } = paging.finish(rows, (row) => Number(row.version));
     const labels = await labelsByVersion(d, ctx, head.name_key);
     const arn = parameterArn(ctx, head.name_key);
     const withDecryption = Boolean(input.WithDecryption);
@@ -92,8 +90,7 @@ export const getParameterHistory = op<GetParameterHistoryRequest, GetParameterHi
         DataType: row.data_type,
       });
     }
-    const last = page[page.length - 1];
-    return { Parameters: items, NextToken: rows.length > max && last ? encodeToken(Number(last.version), fingerprint) : undefined };
+    return { Parameters: items, NextToken: nextToken };
   },
 });
 

@@ -45,7 +45,14 @@ async function deleteOne(ctx: RequestContext, input: string): Promise<void> {
     await deleteAllTags(tx.db, ctx, PARAMETER_RESOURCE_TYPE, head.name_key);
     tx.publish(
       parameterChange(
-        { accountId: ctx.accountId, region: ctx.region, arn: parameterArn(ctx, head.name_key), name: head.name, type: head.type, description: head.description },
+        {
+          accountId: ctx.accountId,
+          region: ctx.region,
+          arn: parameterArn(ctx, head.name_key),
+          name: head.name,
+          type: head.type,
+          description: head.description,
+        },
         "Delete",
       ),
     );

@@ -110,7 +110,12 @@ export async function deleteParameterRows(d: AnyDb, s: Scope, key: string): Prom
   const trx = pdb(d);
   await trx.deleteFrom("parameter_labels").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
   await trx.deleteFrom("parameter_versions").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
-  const r = await trx.deleteFrom("parameters").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).executeTakeFirst();
+  const r = await trx
+    .deleteFrom("parameters")
+    .where("account_id", "=", s.accountId)
+    .where("region", "=", s.region)
+    .where("name_key", "=", key)
+    .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 

@@ -10,7 +10,7 @@ import type {
 import { ApiError } from "../../http/errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getNode, nodeArn, nodeTags } from "../nodes/index.js";
-import { decodeToken, encodeToken } from "./paging.js";
+import { isNumberAndString, pageRequest } from "../../http/paging.js";
 import { nodeConnection } from "./control-link.js";
 import { sessionHub } from "./session-hub.js";
 import { findSession, isActive, sessionArn } from "./store.js";
@@ -98,19 +98,16 @@ const describeSessions = op<DescribeSessionsRequest, DescribeSessionsResponse>({
           throw new ApiError("InvalidFilterKey", `DescribeSessions has no filter ${f.key}.`);
       }
     }
-    const after = decodeToken(input.NextToken);
+    const paging = pageRequest<[number, string]>(ctx, input, { query: [input.State, input.Filters ?? null], defaultSize: limit, isKey: isNumberAndString });
+    const after = paging.after && { s: paging.after[0], i: paging.after[1] };
     if (after) q = q.where((eb) => eb.or([eb("start_date", "<", after.s), eb.and([eb("start_date", "=", after.s), eb("session_id", "<", after.i)])]));
     const rows = await q
       .orderBy("start_date", "desc")
       .orderBy("session_id", "desc")
-      .limit(limit + 1)
+      .limit(paging.size + 1)
       .execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      Sessions: page.map(toSession),
-      ...(rows.length > limit && last ? { NextToken: encodeToken({ s: last.start_date, i: last.session_id }) } : {}),
-    };
+    const { items, nextToken } = paging.finish(rows, (r): [number, string] => [Number(r.start_date), r.session_id]);
+    return { Sessions: items.map(toSession), ...(nextToken ? { NextToken: nextToken } : {}) };
   },
 });
 
