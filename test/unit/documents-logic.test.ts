@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { builtinCatalog } from "../../packages/server/src/capabilities/documents/builtin/catalog.js";
 import { convertContent, lineOfPath, parseContent } from "../../packages/server/src/capabilities/documents/content.js";
-import { jsonErrorAt } from "../../packages/server/src/capabilities/documents/json-position.js";
 import { substituteParameters } from "../../packages/server/src/capabilities/documents/substitute.js";
 import { validateDocumentContent } from "../../packages/server/src/capabilities/documents/validate/index.js";
 import { constraintProblem, fitsType } from "../../packages/server/src/capabilities/documents/validate/parameters-block.js";
@@ -32,14 +31,12 @@ describe("substituteParameters (as the agent substitutes)", () => {
 });
 
 describe("content parsing and positions", () => {
-  test("jsonErrorAt finds the first bad character", () => {
-    assert.equal(jsonErrorAt('{"a": 1}'), undefined);
-    assert.deepEqual(jsonErrorAt('{"a": 1,}'), { offset: 8, expected: 'a string in double quotes (")' });
-    assert.equal(jsonErrorAt('{"a": [1 2]}')?.offset, 9);
-    assert.equal(jsonErrorAt('{"a": tru}')?.offset, 6);
-    assert.equal(jsonErrorAt('{"a": "x')?.expected, 'the closing " of a string');
-    assert.equal(jsonErrorAt("[1] x")?.expected, "the end of the content");
-    assert.equal(jsonErrorAt('{"a": "\\q"}')?.expected, "a valid escape sequence");
+  test("a JSON syntax error names the line and column of the first bad character", () => {
+    assert.throws(() => parseContent('{"a": 1,}', "JSON"), /\(line 1, column 9\): Expected double-quoted property name\./);
+    assert.throws(() => parseContent('{"a": [1 2]}', "JSON"), /\(line 1, column 10\)/);
+    assert.throws(() => parseContent('{\n  "a": tru}', "JSON"), /\(line 2, column 8\): Unexpected token/);
+    assert.throws(() => parseContent('{"a": "x', "JSON"), /\(line 1, column \d+\): Unterminated string/);
+    assert.throws(() => parseContent("[1] x", "JSON"), /\(line 1, column 5\): Unexpected non-whitespace character after JSON/);
   });
   test("parse errors name the line, for JSON and YAML", () => {
     assert.throws(() => parseContent('{\n  "a": 1,\n  "b" 2\n}', "JSON"), /line 3, column 7/);

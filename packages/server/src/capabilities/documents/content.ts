@@ -1,6 +1,5 @@
 import YAML, { isMap, isSeq, type Node } from "yaml";
 import { ApiError } from "../../http/errors.js";
-import { jsonErrorAt } from "./json-position.js";
 import type { DocumentFormat } from "./types.js";
 
 /** The most content a document version may hold (AWS: 64 KB). */
@@ -28,6 +27,18 @@ function lineOf(text: string, offset: number): { line: number; col: number } {
   return { line, col: offset - last };
 }
 
+/**
+ * Where JSON text stops being valid, from the parsers at hand: V8's message names the position for
+ * most faults; where it does not ("Unexpected token"), the yaml parser's position of its first error.
+ */
+function jsonErrorAt(raw: string, message: string): { line: number; col: number; problem: string } | undefined {
+  const problem = message.replace(/,? (\.\.\.)?".*" is not valid JSON$/s, "").replace(/ in JSON at position \d+.*$/s, "");
+  const position = / at position (\d+)/.exec(message);
+  if (position) return { ...lineOf(raw, Number(position[1])), problem };
+  const pos = YAML.parseDocument(raw, { schema: "json" }).errors[0]?.linePos?.[0];
+  return pos ? { line: pos.line, col: pos.col, problem } : undefined;
+}
+
 function invalid(message: string): ApiError {
   return new ApiError("InvalidDocumentContent", message);
 }
@@ -39,12 +50,10 @@ export function parseContent(raw: string, format: DocumentFormat): Record<string
   if (format === "JSON") {
     try {
       value = JSON.parse(raw);
-    } catch {
-      const at = jsonErrorAt(raw);
-      const where = at ? lineOf(raw, at.offset) : undefined;
-      const found = at && at.offset < raw.length ? `'${raw[at.offset]}'` : "the end of the content";
+    } catch (e) {
+      const at = jsonErrorAt(raw, (e as Error).message);
       throw invalid(
-        `The content is not valid JSON${where ? ` (line ${where.line}, column ${where.col}): expected ${at?.expected}, found ${found}` : ""}. If it is YAML, pass DocumentFormat YAML.`,
+        `The content is not valid JSON${at ? ` (line ${at.line}, column ${at.col}): ${at.problem}` : ""}. If it is YAML, pass DocumentFormat YAML.`,
       );
     }
   } else {
@@ -55,7 +64,12 @@ export function parseContent(raw: string, format: DocumentFormat): Record<string
       const text = err.message.split("\n")[0];
       throw invalid(`The content is not valid YAML${where ? ` (line ${where.line}, column ${where.col})` : ""}: ${text}`);
     }
-    value = doc.toJS({ maxAliasCount: 100 });
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // The yaml library refuses alias expansions that would grow without bound (a "billion laughs" bomb).
+      throw invalid(`The content is not valid YAML: ${(e as Error).message.split("\n")[0]}. Use fewer aliases (&anchor / *alias), or write the values out.`);
+    }
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalid(

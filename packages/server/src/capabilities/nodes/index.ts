@@ -75,7 +75,7 @@ export const nodesCapability: Capability = {
  * A node as other capabilities see it (deregistered nodes too, with `deregistered: true`). Pass
  * `now` from services.clock so the ping status follows a test clock (default: the wall clock).
  */
-export async function getNode(db: AnyDb, scope: Scope, instanceId: string, now: number = Date.now()): Promise<NodeRecord | undefined> {
+export async function getNode(db: AnyDb, scope: Scope, instanceId: string, now: number): Promise<NodeRecord | undefined> {
   const row = await findInstance(db, scope, instanceId);
   return row ? toNodeRecord(db, row, now) : undefined;
 }
