@@ -369,4 +369,27 @@ describe("Documents: content validation per document type", () => {
     await assert.rejects(create({ DocumentType: "DeploymentStrategy", Content: "{}" }), { name: "InvalidDocumentType" });
     await assert.rejects(create({ DocumentType: "Bogus" as never, Content: "{}" }), { name: "ValidationException" });
   });
+
+  it("refuses a YAML alias bomb (billion laughs) as InvalidDocumentContent, and keeps serving", async () => {
+    const lines = ["schemaVersion: '2.2'", `a: &a [${Array(9).fill('"lol"').join(", ")}]`];
+    let previous = "a";
+    for (const anchor of ["b", "c", "d", "e", "f", "g", "h", "i"]) {
+      lines.push(`${anchor}: &${anchor} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+      previous = anchor;
+    }
+    lines.push("mainSteps:", "  - action: aws:runShellScript", "    name: one", "    inputs:", "      runCommand: *i");
+    await invalid({ Content: lines.join("\n"), DocumentFormat: "YAML" }, /not valid YAML.*alias/i);
+    // A few aliases are fine: they are ordinary YAML.
+    const small = [
+      "schemaVersion: '2.2'",
+      "x: &cmd [echo hi]",
+      "mainSteps:",
+      "  - action: aws:runShellScript",
+      "    name: one",
+      "    inputs:",
+      "      runCommand: *cmd",
+    ];
+    await create({ Content: small.join("\n"), DocumentFormat: "YAML" });
+    assert.equal((await fetch(`${server.endpoint}/health`)).status, 200);
+  });
 });

@@ -303,7 +303,9 @@ describe("first use: npm start stops on SIGTERM with everything it started", () 
     try {
       await eventually(async () => /tls listening on https:\/\/[^:]+:\d+/.test(out) && /API workers: 1/.test(out), {
         timeoutMs: 60_000,
-        what: `npm start to listen; output:\n${out}`,
+        what: "npm start to listen",
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}; its output:\n${out}`);
       });
       const port = Number(/listening on http:\/\/[^:]+:(\d+)/.exec(out)?.[1]);
       const tlsPort = Number(/tls listening on https:\/\/[^:]+:(\d+)/.exec(out)?.[1]);

@@ -82,10 +82,9 @@ describe("paging: stable tokens for every list operation", () => {
     assert.ok(commands.NextToken);
     await assert.rejects(ssm.send(new ListCommandInvocationsCommand({ NextToken: commands.NextToken })), { name: "InvalidNextToken" });
     await assert.rejects(ssm.send(new ListDocumentsCommand({ NextToken: commands.NextToken })), { name: "InvalidNextToken" });
-    await assert.rejects(
-      ssm.send(new ListCommandsCommand({ MaxResults: 1, NextToken: commands.NextToken, Filters: [{ key: "Status", value: "Pending" }] })),
-      { name: "InvalidNextToken" },
-    );
+    await assert.rejects(ssm.send(new ListCommandsCommand({ MaxResults: 1, NextToken: commands.NextToken, Filters: [{ key: "Status", value: "Pending" }] })), {
+      name: "InvalidNextToken",
+    });
     await assert.rejects(ssm.send(new ListCommandsCommand({ NextToken: "bm90IGEgdG9rZW4" })), { name: "InvalidNextToken" });
 
     for (let i = 0; i < 3; i++) await ssm.send(new PutParameterCommand({ Name: `/paging/p${i}`, Value: "v", Type: "String" }));

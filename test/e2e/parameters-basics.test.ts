@@ -5,6 +5,7 @@ import {
   DeleteParametersCommand,
   DescribeParametersCommand,
   GetParameterCommand,
+  GetParameterHistoryCommand,
   GetParametersCommand,
   ListTagsForResourceCommand,
   PutParameterCommand,
@@ -81,7 +82,7 @@ describe("Parameter Store: put, get, delete, names, tiers, data types", () => {
   });
 
   it("applies AWS's name rules", async () => {
-    const bad = ["has space", "/app/bad*char", "app/not-qualified", "/app//double", "/app/trailing/", "awsThing", "SSM-thing", "/aws/thing", "/Ssm/x/y"];
+    const bad = ["has space", "/app/bad*char", "app/not-qualified", "/app//double", "/app/trailing/", "SSM-thing", "/Ssm/x/y"];
     for (const Name of bad) await assert.rejects(put({ Name, Value: "x", Type: "String" }), { name: "ValidationException" }, Name);
     const deep = `/${Array.from({ length: 15 }, (_, i) => `l${i + 1}`).join("/")}`;
     await put({ Name: deep, Value: "fifteen", Type: "String" });
@@ -95,6 +96,58 @@ describe("Parameter Store: put, get, delete, names, tiers, data types", () => {
     await put({ Name: "  /app/basic/spaced  ", Value: "s", Type: "String" });
     assert.equal((await get("/app/basic/spaced")).Parameter?.Name, "/app/basic/spaced");
     await put({ Name: "/app/basic/Dots_and-dashes.v1", Value: "ok", Type: "String" });
+  });
+
+  it("refuses reserved names as AWS does: the aws prefix is AccessDenied, the ssm prefix a ValidationException", async () => {
+    for (const [Name, shown] of [
+      ["/aws/thing", "aws/thing"],
+      ["/AWS/service/mine", "AWS/service/mine"],
+      ["awsThing", "awsThing"],
+      ["aws-cdk-playground", "aws-cdk-playground"],
+    ]) {
+      await assert.rejects(
+        put({ Name, Value: "x", Type: "String" }),
+        { name: "AccessDeniedException", message: `No access to reserved parameter name: ${shown}.` },
+        Name,
+      );
+    }
+    await assert.rejects(ssm.send(new DeleteParameterCommand({ Name: "/aws/thing" })), {
+      name: "AccessDeniedException",
+      message: /reserved parameter name: aws\/thing\./,
+    });
+    const rules =
+      /^Parameter name: can't be prefixed with "aws" or "ssm" \(case-insensitive\)\. If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols \.-_$/;
+    for (const Name of ["ssm-x", "SSMfoo", "/ssm/x", "/Ssm-app/y"]) {
+      await assert.rejects(put({ Name, Value: "x", Type: "String" }), { name: "ValidationException", message: rules }, Name);
+    }
+    // Names that only contain aws or ssm further on are ordinary names.
+    await put({ Name: "/app/aws/ssm", Value: "fine", Type: "String" });
+    await put({ Name: "my-aws-thing", Value: "fine", Type: "String" });
+  });
+
+  it("refuses a name with a slash but none in front, and never authorizes it against another ARN", async () => {
+    await assert.rejects(put({ Name: "app/prod/x", Value: "x", Type: "String" }), {
+      name: "ValidationException",
+      message: /^Parameter name must be a fully qualified name\./,
+    });
+    for (const send of [
+      () => get("app/prod/x"),
+      () => ssm.send(new DeleteParameterCommand({ Name: "app/prod/x" })),
+      () => ssm.send(new GetParameterHistoryCommand({ Name: "app/prod/x" })),
+    ]) {
+      await assert.rejects(send(), { name: "ValidationException", message: /^Parameter name: can't be prefixed with "aws" or "ssm"/ });
+    }
+    // A user allowed only parameter/pp/* (the ARN the name used to be checked against) gets nothing from it.
+    await put({ Name: "/pp/prod/x", Value: "pp", Type: "String" });
+    const narrow = await createUser(server, "pp-only", [
+      { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ssm:*", Resource: `arn:aws:ssm:us-east-1:${account}:parameter/pp/*` }] },
+    ]);
+    await assert.rejects(server.ssm(narrow).send(new GetParameterCommand({ Name: "app/prod/x" })), { name: "ValidationException" });
+    assert.equal((await server.ssm(narrow).send(new GetParameterCommand({ Name: "/pp/prod/x" }))).Parameter?.Value, "pp");
+    // ARNs: parameter/x for x, parameter/a/b for /a/b.
+    await put({ Name: "rootname", Value: "r", Type: "String" });
+    assert.equal((await get("rootname")).Parameter?.ARN, `arn:aws:ssm:us-east-1:${account}:parameter/rootname`);
+    assert.equal((await get("/pp/prod/x")).Parameter?.ARN, `arn:aws:ssm:us-east-1:${account}:parameter/pp/prod/x`);
   });
 
   it("treats a root name with and without its leading slash as the same parameter", async () => {

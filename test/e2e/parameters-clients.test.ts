@@ -78,7 +78,7 @@ describe("Parameter Store through the aws CLI and boto3", () => {
     ]);
     assert.match(notFound, /ParameterNotFound/);
     assert.match(exists, /ParameterAlreadyExists/);
-    assert.match(reserved, /ValidationException/);
+    assert.match(reserved, /AccessDeniedException.*No access to reserved parameter name: aws\/mine\./);
     assert.match(version, /ParameterVersionNotFound/);
     assert.match(key, /InvalidKeyId/);
   });

@@ -4,27 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateActivationCommand, GetConnectionStatusCommand } from "@aws-sdk/client-ssm";
 import type { IPty } from "node-pty";
+import { until } from "../harness/clients.js";
 import type { Credentials, TestServer } from "../harness/index.js";
 import { repoRoot, tsxArgs } from "../harness/paths.js";
 
-/** Polls `fn` until it returns a truthy value (or stops throwing), failing after `ms`. */
-export async function until<T>(what: string | (() => string), fn: () => Promise<T> | T, ms = 30_000, everyMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      const subject = typeof what === "function" ? what() : what;
-      throw new Error(`timed out waiting for ${subject}${last ? `: ${(last as Error).message}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { until };
 
 /** `p`, or a failure after `ms` (no test waits forever for a process to exit). */
 export function within<T>(p: Promise<T>, what: string, ms = 30_000): Promise<T> {

@@ -82,19 +82,26 @@ export function boto3(server: TestServer, code: string, opts: { creds?: Credenti
 
 /** Polls `check` until it returns a truthy value or the deadline passes (never a blind sleep). */
 export async function eventually<T>(
-  check: () => Promise<T | undefined | null | false>,
-  opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
-): Promise<T> {
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  opts: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string) } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   let last: unknown;
-  while (Date.now() < deadline) {
+  for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
     } catch (e) {
       last = e;
     }
+    if (Date.now() > deadline) {
+      const what = typeof opts.what === "function" ? opts.what() : (opts.what ?? "condition");
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }
-  throw new Error(`timed out waiting for ${opts.what ?? "condition"}${last ? `: ${(last as Error).message}` : ""}`);
 }
+
+/** `eventually` with the subject first, as the session tests read: until(what, check, timeoutMs, intervalMs). */
+export const until = <T>(what: string | (() => string), check: () => Promise<T> | T, timeoutMs = 30_000, intervalMs = 100) =>
+  eventually(check, { what, timeoutMs, intervalMs });

@@ -30,9 +30,17 @@ describe("parameter names", () => {
   it("checks new names as AWS does", () => {
     assert.equal(checkNewName(" /a/b ", PREFIX), "/a/b");
     assert.equal(checkNewName("plain.name_1-x", PREFIX), "plain.name_1-x");
-    for (const bad of ["a b", "a/b", "/a//b", "/a/", "aws1", "/SSM/x", "/a/b*c", "", "arn:aws:ssm:us-east-1:1:parameter/x"]) {
+    for (const bad of ["a b", "a/b", "/a//b", "/a/", "ssm1", "/SSM/x", "/a/b*c", "", "arn:aws:ssm:us-east-1:1:parameter/x"]) {
       assert.throws(() => checkNewName(bad, PREFIX), code("ValidationException"), bad);
     }
+    assert.throws(() => checkNewName("a/b", PREFIX), { message: /^Parameter name must be a fully qualified name\./ });
+    for (const reserved of ["aws1", "/aws/x", "/AWS/service/y", "Aws-cdk"]) {
+      assert.throws(() => checkNewName(reserved, PREFIX), {
+        code: "AccessDeniedException",
+        message: `No access to reserved parameter name: ${reserved.replace(/^\//, "")}.`,
+      });
+    }
+    assert.equal(checkNewName("/app/aws", PREFIX), "/app/aws");
     const sixteen = `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join("/")}`;
     assert.throws(() => checkNewName(sixteen, PREFIX), code("HierarchyLevelLimitExceededException"));
     assert.equal(checkNewName(`/${"x".repeat(1011 - PREFIX.length)}`, PREFIX).length, 1012 - PREFIX.length);
@@ -53,6 +61,14 @@ describe("parameter names", () => {
     assert.equal(parseReference(`${PREFIX}foo`, scope).name, "foo");
     assert.equal(parseReference(`${PREFIX}foo`, scope).key, "/foo");
     assert.equal(parseReference("arn:aws:ssm:eu-west-1:123456789012:parameter/foo", scope).elsewhere, "123456789012/eu-west-1");
+  });
+
+  it("refuses a reference with a slash but none in front, and makes ARNs of keys only", () => {
+    for (const bad of ["app/prod/x", "a/b:3", "x/"]) assert.throws(() => parseReference(bad, scope), code("ValidationException"), bad);
+    assert.equal(parseReference(`${PREFIX}app/prod/x`, scope).key, "/app/prod/x");
+    assert.equal(arnResource(nameKey("x")), "parameter/x");
+    assert.equal(arnResource(nameKey("/a/b")), "parameter/a/b");
+    assert.equal(arnResource("app/prod/x"), "parameter/app/prod/x");
   });
 
   it("normalizes paths and refuses malformed ones", () => {

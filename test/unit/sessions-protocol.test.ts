@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { eventually } from "../harness/clients.js";
 import { type DecodedAgentMessage, decodeAgentMessage, encodeAgentMessage, MessageType, PayloadType } from "@openssm/protocol";
 import { compareVersions } from "../../packages/agent/src/session/handshake.js";
 import { SmuxSession, type SmuxStream } from "../../packages/agent/src/session/smux.js";
@@ -135,7 +136,7 @@ test("smux: streams opened by the client carry data both ways and close", async 
       s.on("data", (d: Buffer) => parts.push(d));
       s.on("end", () => resolve(Buffer.concat(parts)));
     });
-  while (accepted.length < 2) await new Promise((r) => setTimeout(r, 5));
+  await eventually(() => accepted.length >= 2, { what: "two accepted streams", intervalMs: 5 });
   const [sa, sb] = accepted;
   const gotA = collect(sa);
   const gotB = collect(sb);

@@ -8,12 +8,17 @@ export const MAX_NAME_WITH_ARN_PREFIX = 1011;
 const NAME_CHARS = /^[a-zA-Z0-9_.\-/]+$/;
 const LABEL_CHARS = /^[a-zA-Z0-9_.-]+$/;
 const RESERVED_PREFIX = /^(aws|ssm)/i;
+/** AWS's own namespace (public parameters under /aws/service/...): writing there is an access error, not a validation one. */
+const AWS_PREFIX = /^aws/i;
 const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:([^:]*):([^:]*):parameter\/(.*)$/s;
 
 export const NAME_RULES =
   'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_';
 
-/** The identity of a parameter: root names get one leading slash, so `foo` and `/foo` are the same parameter. */
+/**
+ * The identity of a parameter: root names get one leading slash, so `foo` and `/foo` are the same
+ * parameter. A name with a slash must begin with one: checkNewName and parseReference refuse others.
+ */
 export function nameKey(name: string): string {
   return name.startsWith("/") ? name : name.includes("/") ? name : `/${name}`;
 }
@@ -24,9 +29,20 @@ export function parentPath(key: string): string {
   return i <= 0 ? "/" : key.slice(0, i);
 }
 
-/** The resource part of a parameter ARN: `parameter/a/b` for "/a/b" and for "a/b"-less root names alike. */
+/** The resource part of a parameter ARN: `parameter/x` for x (key /x), `parameter/a/b` for /a/b. */
 export function arnResource(key: string): string {
-  return `parameter/${key.slice(1)}`;
+  return `parameter/${key.startsWith("/") ? key.slice(1) : key}`;
+}
+
+/**
+ * AWS's answers for reserved names: the aws prefix (its public parameters live under /aws/service)
+ * is AccessDeniedException "No access to reserved parameter name: <name>." with or without a path;
+ * the ssm prefix is a ValidationException with AWS's name rules.
+ */
+export function checkNotReserved(name: string): void {
+  const first = name.slice(name.startsWith("/") ? 1 : 0).split("/")[0];
+  if (AWS_PREFIX.test(first)) throw new ApiError("AccessDeniedException", `No access to reserved parameter name: ${name.replace(/^\//, "")}.`);
+  if (RESERVED_PREFIX.test(first)) throw new ApiError("ValidationException", NAME_RULES);
 }
 
 /**
@@ -45,13 +61,16 @@ export function checkNewName(raw: string, arnPrefix: string): string {
     );
   }
   if (name.includes("/") && !name.startsWith("/")) {
-    throw new ApiError("ValidationException", `Parameter name ${name} is not fully qualified: a name in a hierarchy must begin with a slash, as in /${name}.`);
+    throw new ApiError(
+      "ValidationException",
+      `Parameter name must be a fully qualified name. (${name} is in a hierarchy, so it begins with a slash: /${name}.)`,
+    );
   }
   const segments = name.slice(name.startsWith("/") ? 1 : 0).split("/");
   if (segments.some((s) => s === "")) {
     throw new ApiError("ValidationException", `${NAME_RULES}. The name ${name} has an empty level (a doubled or trailing slash).`);
   }
-  if (RESERVED_PREFIX.test(segments[0])) throw new ApiError("ValidationException", NAME_RULES);
+  checkNotReserved(name);
   const levels = (name.match(/\//g) ?? []).length;
   if (levels > MAX_HIERARCHY_LEVELS) {
     throw new ApiError(
@@ -102,6 +121,8 @@ export function parseReference(input: string, scope: { accountId: string; region
     selector = /^\d+$/.test(text) ? { kind: "version", version: Number(text), text } : { kind: "label", label: text, text };
   }
   const name = fromArn && rest.includes("/") ? `/${rest}` : rest;
+  // A name with a slash but none in front (app/prod/x) is no parameter's name, and no ARN may be made of it.
+  if (name.includes("/") && !name.startsWith("/")) throw new ApiError("ValidationException", NAME_RULES);
   return { name, key: nameKey(name), selector, elsewhere };
 }
 

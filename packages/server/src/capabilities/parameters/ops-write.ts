@@ -12,7 +12,7 @@ import { op, type RequestContext } from "../../runtime.js";
 import { deleteAllTags } from "../tags/index.js";
 import { parameterChange } from "./events.js";
 import { notFound, PARAMETER_RESOURCE_TYPE, parameterResource, reference, requireHead, resourceOf } from "./lookup.js";
-import { checkNewName, nameKey } from "./names.js";
+import { checkNewName, checkNotReserved, nameKey } from "./names.js";
 import { putParameter as put } from "./put.js";
 import { deleteParameterRows } from "./store.js";
 import { parameterArn } from "./values.js";
@@ -35,6 +35,7 @@ export const putParameter = op<PutParameterRequest, PutParameterResult>({
 /** Deletes a parameter with all its versions, labels and tags, and publishes the Delete event. */
 async function deleteOne(ctx: RequestContext, input: string): Promise<void> {
   const ref = reference(ctx, input);
+  checkNotReserved(ref.name);
   if (ref.selector) {
     throw new ApiError("ValidationException", `Deleting removes every version of a parameter: pass ${ref.name} without ":${ref.selector.text}".`);
   }
