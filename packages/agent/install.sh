@@ -44,8 +44,9 @@ major=$(node -p 'process.versions.node.split(".")[0]')
 [ -d "$here/../../node_modules" ] || fail "run 'npm install' in the checkout first (it builds the agent)"
 
 echo "building the agent bundle"
-node "$here/bin/openssm-agent.js" --version >/dev/null || fail "the agent does not build"
+node "$here/scripts/build.mjs" >/dev/null || fail "the agent does not build"
 [ -f "$here/dist/openssm-agent.mjs" ] || fail "no bundle in $here/dist"
+node "$here/dist/openssm-agent.mjs" --version >/dev/null || fail "the agent's bundle does not run"
 
 echo "installing into $prefix"
 mkdir -p "$prefix/dist"

@@ -53,7 +53,10 @@ describe("Parameter Store: put, get, delete, names, tiers, data types", () => {
 
   it("refuses to overwrite without Overwrite, and versions with it (changing the type as AWS allows)", async () => {
     await put({ Name: "/app/basic/list", Value: "a,b", Type: "StringList" });
-    await assert.rejects(put({ Name: "/app/basic/list", Value: "c", Type: "StringList" }), { name: "ParameterAlreadyExists", message: /overwrite/ });
+    await assert.rejects(put({ Name: "/app/basic/list", Value: "c", Type: "StringList" }), {
+      name: "ParameterAlreadyExists",
+      message: "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+    });
     const v2 = await put({ Name: "/app/basic/list", Value: "a,b,c", Overwrite: true });
     assert.equal(v2.Version, 2);
     const p = (await get("/app/basic/list")).Parameter!;

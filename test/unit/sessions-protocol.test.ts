@@ -1,10 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { eventually } from "../harness/clients.js";
-import { type DecodedAgentMessage, decodeAgentMessage, encodeAgentMessage, MessageType, PayloadType } from "@openssm/protocol";
-import { compareVersions } from "../../packages/agent/src/session/handshake.js";
-import { SmuxSession, type SmuxStream } from "../../packages/agent/src/session/smux.js";
-import { StreamChannel } from "../../packages/agent/src/session/stream-channel.js";
+import {
+  type DecodedAgentMessage,
+  decodeAgentMessage,
+  encodeAgentMessage,
+  MessageType,
+  PayloadType,
+  compareVersions,
+  SmuxSession,
+  type SmuxStream,
+  StreamChannel,
+} from "@openssm/protocol";
 import { StreamOrder } from "../../packages/server/src/capabilities/sessions/stream-order.js";
 
 /** Two stream channels (agent and client) joined by a wire that can drop or reorder frames. */

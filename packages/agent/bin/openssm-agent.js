@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Starts openssm-agent from a checkout. The TypeScript is bundled once (and again whenever a
-// source file changes) into dist/ with esbuild, which tsx brings along, so the service runs plain
-// JavaScript in a single process with no TypeScript loader thread (about 25 MB less memory). If
-// dist/ cannot be written, or OPENSSM_AGENT_TSX=1, the sources run through tsx's loader instead.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
+// Starts openssm-agent. The service runs dist/openssm-agent.mjs, the bundle that `npm install` (or
+// install.sh) builds with scripts/build.mjs: plain JavaScript in a single process, no TypeScript
+// loader thread (about 25 MB less memory). Nothing is built here: when there is no bundle, or a
+// source file is newer than it (a checkout being edited), or OPENSSM_AGENT_TSX=1, the sources run
+// through tsx's loader instead (`npm run build:agent` makes the bundle again).
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -22,54 +23,20 @@ function newest(dir) {
   return t;
 }
 
-function sourceDirs() {
+/** The bundle, unless the sources it was built from changed since (only a checkout has them). */
+function freshBundle() {
+  if (process.env.OPENSSM_AGENT_TSX === "1" || !existsSync(bundle)) return false;
+  const built = statSync(bundle).mtimeMs;
   const dirs = [join(root, "src")];
   try {
     dirs.push(dirname(require.resolve("@openssm/protocol")));
   } catch {
-    // not a workspace checkout
+    // installed without the workspace
   }
-  return dirs;
+  return dirs.every((d) => !existsSync(d) || newest(d) <= built);
 }
 
-function esbuild() {
-  try {
-    return require("esbuild");
-  } catch {
-    return createRequire(require.resolve("tsx/esm/api"))("esbuild");
-  }
-}
-
-function build() {
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-  const external = Object.keys(pkg.dependencies ?? {}).filter((d) => !d.startsWith("@openssm/"));
-  mkdirSync(dirname(bundle), { recursive: true });
-  const tmp = `${bundle}.${process.pid}.tmp`;
-  esbuild().buildSync({
-    entryPoints: [join(root, "src", "main.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile: tmp,
-    external,
-    logLevel: "error",
-    banner: { js: "// Built by bin/openssm-agent.js from src/; do not edit." },
-  });
-  renameSync(tmp, bundle);
-}
-
-let entry = bundle;
-if (process.env.OPENSSM_AGENT_TSX === "1") entry = undefined;
-else {
-  try {
-    const stale = !existsSync(bundle) || statSync(bundle).mtimeMs < Math.max(...sourceDirs().map(newest));
-    if (stale) build();
-  } catch {
-    entry = existsSync(bundle) ? bundle : undefined;
-  }
-}
-if (entry) await import(pathToFileURL(entry).href);
+if (freshBundle()) await import(pathToFileURL(bundle).href);
 else {
   const { register } = await import("tsx/esm/api");
   register();

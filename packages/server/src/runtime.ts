@@ -11,6 +11,7 @@ import type { ContextValues, Decision, PolicyDocument } from "./iam/policy.js";
 import type { Clock } from "./scheduler/clock.js";
 import type { Scheduler } from "./scheduler/scheduler.js";
 import type { AnyDb, Engine } from "./storage/database.js";
+import type { Scope } from "./storage/scope.js";
 
 /** What the whole server shares: wired once in main.ts and handed to every capability. */
 export interface Services {
@@ -61,11 +62,7 @@ export interface TaggableResourceType {
 /** One resource an operation acts on, for authorization. Tags are loaded only when a policy asks. */
 export type { ResourceRef } from "./iam/authorize.js";
 
-/** The account and region a request acts in: every resource row is keyed by both. */
-export interface Scope {
-  accountId: string;
-  region: string;
-}
+export type { Scope } from "./storage/scope.js";
 
 /** Work done in one database transaction (`ctx.transaction`): all of it commits, or none of it. */
 export interface Tx {

@@ -1,6 +1,6 @@
 import type { DecodedAgentMessage } from "@openssm/protocol";
 import type { Logger } from "pino";
-import type { StreamChannel } from "./stream-channel.js";
+import type { StreamChannel } from "@openssm/protocol";
 
 /** How a session plugin ended (FinalTaskStatus of agent_task_complete, and its Output). */
 export interface PluginResult {

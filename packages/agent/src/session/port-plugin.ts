@@ -1,9 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP, type Socket, connect } from "node:net";
-import { type DecodedAgentMessage, PayloadType, PayloadTypeFlag } from "@openssm/protocol";
-import { compareVersions } from "./handshake.js";
+import { type DecodedAgentMessage, PayloadType, PayloadTypeFlag, compareVersions, SmuxSession, type SmuxStream } from "@openssm/protocol";
 import { chunks, deferred, type PluginContext, type PluginResult, type SessionPlugin } from "./plugin.js";
-import { SmuxSession, type SmuxStream } from "./smux.js";
 
 /** The plugin multiplexes LocalPortForwarding from this client version on (amazon-ssm-agent's rule). */
 const MUX_FROM_CLIENT_VERSION = "1.1.70";

@@ -1,13 +1,23 @@
-import { type AgentTaskPayload, type DecodedAgentMessage, encodeJsonMessage, MessageType, PayloadType, type AccessKeys } from "@openssm/protocol";
+import {
+  type AgentTaskPayload,
+  type DecodedAgentMessage,
+  encodeJsonMessage,
+  MessageType,
+  PayloadType,
+  type AccessKeys,
+  type HandshakeCompletePayload,
+  type HandshakeRequestPayload,
+  type HandshakeResponsePayload,
+  SESSION_AGENT_PROTOCOL_VERSION,
+  StreamChannel,
+} from "@openssm/protocol";
 import type { Logger } from "pino";
 import type { HttpTransport } from "../aws/http-transport.js";
 import { AgentDataChannel } from "./agent-data-channel.js";
 import { CommandPlugin } from "./command-plugin.js";
-import { type HandshakeCompletePayload, type HandshakeRequestPayload, type HandshakeResponsePayload, SESSION_AGENT_PROTOCOL_VERSION } from "./handshake.js";
 import { deferred, type PluginContext, type PluginResult, type SessionPlugin } from "./plugin.js";
 import { PortPlugin } from "./port-plugin.js";
 import { platformCommands, ShellPlugin } from "./shell-plugin.js";
-import { StreamChannel } from "./stream-channel.js";
 
 export interface SessionWorkerOptions {
   task: AgentTaskPayload;

@@ -1,15 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { type DecodedAgentMessage, jsonPayload, MessageType, type OpenDataChannelInput, PayloadType } from "@openssm/protocol";
-import WebSocket from "ws";
 import {
+  type DecodedAgentMessage,
+  jsonPayload,
+  MessageType,
+  type OpenDataChannelInput,
+  PayloadType,
   type HandshakeCompletePayload,
   type HandshakeRequestPayload,
   type HandshakeResponsePayload,
   type ProcessedClientAction,
   SESSION_CLIENT_PROTOCOL_VERSION,
   type SessionTypeRequest,
-} from "../../../agent/src/session/handshake.js";
-import { StreamChannel } from "../../../agent/src/session/stream-channel.js";
+  StreamChannel,
+} from "@openssm/protocol";
+import WebSocket from "ws";
 
 export interface SessionTarget {
   sessionId: string;

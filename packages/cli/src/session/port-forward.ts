@@ -1,7 +1,5 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { type DecodedAgentMessage, PayloadType, PayloadTypeFlag } from "@openssm/protocol";
-import { compareVersions } from "../../../agent/src/session/handshake.js";
-import { SmuxSession } from "../../../agent/src/session/smux.js";
+import { type DecodedAgentMessage, PayloadType, PayloadTypeFlag, compareVersions, SmuxSession } from "@openssm/protocol";
 import { apiError, type SessionApi } from "./api.js";
 import { ClientChannel } from "./client-channel.js";
 

@@ -16,6 +16,7 @@ import { outputUrl } from "./output-urls.js";
 import { getInvocation, getScopedCommand, listPlugins } from "./store.js";
 import { type CommandRow, commandDb } from "./tables.js";
 import { commandView, invocationView } from "./views.js";
+import { inScope } from "../../storage/scope.js";
 
 const OPEN_STATUSES = ["Pending", "InProgress", "Delayed", "Cancelling"];
 
@@ -33,7 +34,7 @@ export const listCommands = op<ListCommandsRequest, ListCommandsResult>({
       isKey: isNumberAndString,
     });
     const d = commandDb(ctx.services.db);
-    let q = d.selectFrom("commands_commands").selectAll().where("account_id", "=", ctx.accountId).where("region", "=", ctx.region);
+    let q = d.selectFrom("commands_commands").selectAll().where(inScope(ctx));
     if (input.CommandId) q = q.where("command_id", "=", input.CommandId);
     if (input.InstanceId) {
       const instanceId = input.InstanceId;
@@ -80,8 +81,7 @@ export const listCommandInvocations = op<ListCommandInvocationsRequest, ListComm
       .selectFrom("commands_invocations as i")
       .innerJoin("commands_commands as c", "c.command_id", "i.command_id")
       .selectAll("i")
-      .where("i.account_id", "=", ctx.accountId)
-      .where("i.region", "=", ctx.region);
+      .where(inScope(ctx, "i"));
     if (input.CommandId) q = q.where("i.command_id", "=", input.CommandId);
     if (input.InstanceId) q = q.where("i.instance_id", "=", input.InstanceId);
     if (f.invokedAfter !== undefined) q = q.where("i.requested_at", ">=", f.invokedAfter);

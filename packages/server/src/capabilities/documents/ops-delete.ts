@@ -8,6 +8,7 @@ import { ownForWrite } from "./ops-update.js";
 import { ownResources } from "./resources.js";
 import { deleteDocumentRows, docs } from "./store.js";
 import { TAG_TYPE } from "./tag-type.js";
+import { inScope } from "../../storage/scope.js";
 
 /** Checks another capability runs before a whole document is deleted (State Manager refuses while associations use it). */
 export type DeletionGuard = (ctx: RequestContext, documentName: string) => Promise<void>;
@@ -39,25 +40,17 @@ export const deleteDocument = op<DeleteDocumentRequest, object>({
         );
       }
       await db.transaction().execute(async (trx) => {
-        await trx
-          .deleteFrom("document_versions")
-          .where("account_id", "=", ctx.accountId)
-          .where("region", "=", ctx.region)
-          .where("name", "=", name)
-          .where("version", "=", view.version)
-          .execute();
+        await trx.deleteFrom("document_versions").where(inScope(ctx)).where("name", "=", name).where("version", "=", view.version).execute();
         const top = await trx
           .selectFrom("document_versions")
           .select((eb) => eb.fn.max<number>("version").as("v"))
-          .where("account_id", "=", ctx.accountId)
-          .where("region", "=", ctx.region)
+          .where(inScope(ctx))
           .where("name", "=", name)
           .executeTakeFirst();
         await trx
           .updateTable("documents")
           .set({ latest_version: Number(top?.v ?? handle.defaultVersion) })
-          .where("account_id", "=", ctx.accountId)
-          .where("region", "=", ctx.region)
+          .where(inScope(ctx))
           .where("name", "=", name)
           .execute();
       });

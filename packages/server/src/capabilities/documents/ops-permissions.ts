@@ -9,6 +9,7 @@ import { isReservedName } from "./names.js";
 import { pageOf } from "../../http/paging.js";
 import { ownResources } from "./resources.js";
 import { docs, listPermissions } from "./store.js";
+import { inScope } from "../../storage/scope.js";
 
 async function ownForSharing(ctx: RequestContext, name: string) {
   const handle = await ownDocument(ctx, name);
@@ -71,8 +72,7 @@ export const modifyDocumentPermission = op<ModifyDocumentPermissionRequest, obje
       if (remove.size) {
         await trx
           .deleteFrom("document_permissions")
-          .where("account_id", "=", ctx.accountId)
-          .where("region", "=", ctx.region)
+          .where(inScope(ctx))
           .where("name", "=", handle.name)
           .where("shared_with", "in", [...remove])
           .execute();

@@ -14,6 +14,7 @@ import { prepareVersion } from "./prepare.js";
 import { ownResources } from "./resources.js";
 import { countVersions, docs, getVersionByHash, getVersionByName, getVersionRow } from "./store.js";
 import { TAG_TYPE } from "./tag-type.js";
+import { inScope } from "../../storage/scope.js";
 
 /** The caller's own document, or the reason it can't be changed (AWS-owned, or missing). */
 export async function ownForWrite(ctx: RequestContext, name: string, verb: string): Promise<DocumentHandle> {
@@ -112,8 +113,7 @@ export const updateDocument = op<UpdateDocumentRequest, object>({
         const bumped = await trx
           .updateTable("documents")
           .set({ version_counter: sql`version_counter + 1`, latest_version: sql`version_counter + 1` })
-          .where("account_id", "=", ctx.accountId)
-          .where("region", "=", ctx.region)
+          .where(inScope(ctx))
           .where("name", "=", name)
           .returning("version_counter")
           .executeTakeFirst();
@@ -152,13 +152,7 @@ export const updateDocumentDefaultVersion = op<UpdateDocumentDefaultVersionReque
       throw notFound(name);
     }
     const view = await loadVersion(ctx, handle, { version: String(input.DocumentVersion) });
-    await docs(ctx.services.db)
-      .updateTable("documents")
-      .set({ default_version: view.version })
-      .where("account_id", "=", ctx.accountId)
-      .where("region", "=", ctx.region)
-      .where("name", "=", name)
-      .execute();
+    await docs(ctx.services.db).updateTable("documents").set({ default_version: view.version }).where(inScope(ctx)).where("name", "=", name).execute();
     return { Description: { Name: name, DefaultVersion: String(view.version), DefaultVersionName: view.versionName } };
   },
 });

@@ -2,11 +2,9 @@ import type { Kysely, Transaction } from "kysely";
 import type { AnyDb } from "../../storage/database.js";
 import { tables } from "../../storage/database.js";
 import type { DocumentTables } from "./tables.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 
-export interface Scope {
-  accountId: string;
-  region: string;
-}
+export type { Scope } from "../../storage/scope.js";
 
 export type DocumentRow = DocumentTables["documents"];
 export type VersionRow = DocumentTables["document_versions"];
@@ -16,32 +14,18 @@ type Db = Kysely<DocumentTables> | Transaction<DocumentTables>;
 export const docs = (db: AnyDb): Kysely<DocumentTables> => tables<DocumentTables>(db);
 
 export async function getDocumentRow(db: Db, scope: Scope, name: string): Promise<DocumentRow | undefined> {
-  return db
-    .selectFrom("documents")
-    .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("name", "=", name)
-    .executeTakeFirst();
+  return db.selectFrom("documents").selectAll().where(inScope(scope)).where("name", "=", name).executeTakeFirst();
 }
 
 export async function getVersionRow(db: Db, scope: Scope, name: string, version: number): Promise<VersionRow | undefined> {
-  return db
-    .selectFrom("document_versions")
-    .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("name", "=", name)
-    .where("version", "=", version)
-    .executeTakeFirst();
+  return db.selectFrom("document_versions").selectAll().where(inScope(scope)).where("name", "=", name).where("version", "=", version).executeTakeFirst();
 }
 
 export async function getVersionByName(db: Db, scope: Scope, name: string, versionName: string): Promise<VersionRow | undefined> {
   return db
     .selectFrom("document_versions")
     .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .where("name", "=", name)
     .where("version_name", "=", versionName)
     .executeTakeFirst();
@@ -51,8 +35,7 @@ export async function getVersionByHash(db: Db, scope: Scope, name: string, hash:
   return db
     .selectFrom("document_versions")
     .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .where("name", "=", name)
     .where("hash", "=", hash)
     .orderBy("version", "desc")
@@ -60,22 +43,14 @@ export async function getVersionByHash(db: Db, scope: Scope, name: string, hash:
 }
 
 export async function listVersionRows(db: Db, scope: Scope, name: string): Promise<VersionRow[]> {
-  return db
-    .selectFrom("document_versions")
-    .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("name", "=", name)
-    .orderBy("version", "desc")
-    .execute();
+  return db.selectFrom("document_versions").selectAll().where(inScope(scope)).where("name", "=", name).orderBy("version", "desc").execute();
 }
 
 export async function countVersions(db: Db, scope: Scope, name: string): Promise<number> {
   const row = await db
     .selectFrom("document_versions")
     .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .where("name", "=", name)
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -85,8 +60,7 @@ export async function countDocuments(db: Db, scope: Scope): Promise<number> {
   const row = await db
     .selectFrom("documents")
     .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
@@ -122,8 +96,7 @@ export async function listDocumentsWithDefault(db: Db, scope: Scope, names?: str
       "v.created_at",
     ])
     .select(["d.document_type", "d.created_at as doc_created_at", "d.version_counter", "d.latest_version", "d.default_version"])
-    .where("d.account_id", "=", scope.accountId)
-    .where("d.region", "=", scope.region);
+    .where(inScope(scope, "d"));
   if (names) q = q.where("d.name", "in", names);
   const rows = await q.execute();
   return rows.map((r) => {
@@ -146,14 +119,7 @@ export async function listDocumentsWithDefault(db: Db, scope: Scope, names?: str
 }
 
 export async function listPermissions(db: Db, scope: Scope, name: string): Promise<PermissionRow[]> {
-  return db
-    .selectFrom("document_permissions")
-    .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("name", "=", name)
-    .orderBy("shared_with")
-    .execute();
+  return db.selectFrom("document_permissions").selectAll().where(inScope(scope)).where("name", "=", name).orderBy("shared_with").execute();
 }
 
 /** The permission that lets `grantee` (an account id) use the document: its own grant, or the public one. */
@@ -161,8 +127,7 @@ export async function permissionFor(db: Db, owner: Scope, name: string, grantee:
   const rows = await db
     .selectFrom("document_permissions")
     .selectAll()
-    .where("account_id", "=", owner.accountId)
-    .where("region", "=", owner.region)
+    .where(inScope(owner))
     .where("name", "=", name)
     .where("shared_with", "in", [grantee, "all"])
     .execute();
@@ -178,6 +143,6 @@ export async function listGrants(db: Db, region: string, grantee: string, opts: 
 
 export async function deleteDocumentRows(db: Db, scope: Scope, name: string): Promise<void> {
   for (const table of ["document_permissions", "document_versions", "documents"] as const) {
-    await db.deleteFrom(table).where("account_id", "=", scope.accountId).where("region", "=", scope.region).where("name", "=", name).execute();
+    await db.deleteFrom(table).where(inScope(scope)).where("name", "=", name).execute();
   }
 }

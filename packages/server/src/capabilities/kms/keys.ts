@@ -5,6 +5,7 @@ import { ApiError } from "../../http/errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { tables } from "../../storage/database.js";
 import type { KmsTables } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 export type KeyRow = Selectable<KmsTables["kms_keys"]>;
 export type AliasRow = Selectable<KmsTables["kms_aliases"]>;
@@ -54,23 +55,11 @@ export function parseReference(ctx: RequestContext, ref: string): KeyReference {
 }
 
 export async function getKey(ctx: RequestContext, keyId: string): Promise<KeyRow | undefined> {
-  return db(ctx)
-    .selectFrom("kms_keys")
-    .selectAll()
-    .where("account_id", "=", ctx.accountId)
-    .where("region", "=", ctx.region)
-    .where("key_id", "=", keyId)
-    .executeTakeFirst();
+  return db(ctx).selectFrom("kms_keys").selectAll().where(inScope(ctx)).where("key_id", "=", keyId).executeTakeFirst();
 }
 
 export async function getAlias(ctx: RequestContext, aliasName: string): Promise<AliasRow | undefined> {
-  return db(ctx)
-    .selectFrom("kms_aliases")
-    .selectAll()
-    .where("account_id", "=", ctx.accountId)
-    .where("region", "=", ctx.region)
-    .where("alias_name", "=", aliasName)
-    .executeTakeFirst();
+  return db(ctx).selectFrom("kms_aliases").selectAll().where(inScope(ctx)).where("alias_name", "=", aliasName).executeTakeFirst();
 }
 
 /** Finds the key a reference names. The AWS managed alias alias/aws/ssm is created on first use. */
@@ -131,7 +120,7 @@ async function ensureManagedKey(ctx: RequestContext, aliasName: string): Promise
     .execute();
   if (inserted.length > 0) return key;
   // Another request created it first: drop ours and use theirs.
-  await db(ctx).deleteFrom("kms_keys").where("account_id", "=", ctx.accountId).where("region", "=", ctx.region).where("key_id", "=", key.key_id).execute();
+  await db(ctx).deleteFrom("kms_keys").where(inScope(ctx)).where("key_id", "=", key.key_id).execute();
   const alias = await getAlias(ctx, aliasName);
   const winner = alias && (await getKey(ctx, alias.key_id));
   if (!winner) throw new ApiError("KMSInternalException", `The AWS managed key ${aliasName} could not be created; retry the request.`, 500);

@@ -5,6 +5,7 @@ import { keyRef } from "./access.js";
 import { aliasArn, aliasNotFound, db, findKey, getAlias, type KeyRow, parseReference } from "./keys.js";
 import { markerRequest } from "../../http/paging.js";
 import { invalidState, refuseManaged } from "./shared.js";
+import { inScope } from "../../storage/scope.js";
 
 const ALIAS_CHARS = /^alias\/[a-zA-Z0-9/_-]+$/;
 
@@ -92,8 +93,7 @@ export const aliasOperations: OperationDef<any, any>[] = [
       await db(ctx)
         .updateTable("kms_aliases")
         .set({ key_id: key.key_id, last_updated_date: ctx.now().getTime() })
-        .where("account_id", "=", ctx.accountId)
-        .where("region", "=", ctx.region)
+        .where(inScope(ctx))
         .where("alias_name", "=", alias.alias_name)
         .execute();
       return {};
@@ -109,12 +109,7 @@ export const aliasOperations: OperationDef<any, any>[] = [
     },
     async handle(ctx, input) {
       const alias = await existingAlias(ctx, String(input.AliasName));
-      await db(ctx)
-        .deleteFrom("kms_aliases")
-        .where("account_id", "=", ctx.accountId)
-        .where("region", "=", ctx.region)
-        .where("alias_name", "=", alias.alias_name)
-        .execute();
+      await db(ctx).deleteFrom("kms_aliases").where(inScope(ctx)).where("alias_name", "=", alias.alias_name).execute();
       return {};
     },
   }),
@@ -126,7 +121,7 @@ export const aliasOperations: OperationDef<any, any>[] = [
     async handle(ctx, input) {
       const paging = markerRequest(ctx, input, { query: input.KeyId ?? null, defaultSize: 50 });
       const after = paging.after;
-      let q = db(ctx).selectFrom("kms_aliases").selectAll().where("account_id", "=", ctx.accountId).where("region", "=", ctx.region);
+      let q = db(ctx).selectFrom("kms_aliases").selectAll().where(inScope(ctx));
       if (input.KeyId !== undefined) q = q.where("key_id", "=", (await targetKey(ctx, input.KeyId, "KeyId")).key_id);
       if (after !== undefined) q = q.where("alias_name", ">", after);
       const rows = await q

@@ -21,6 +21,7 @@ import { db, findKey, insertKey, type KeyRow, keyArn } from "./keys.js";
 import { isNumberAndString, markerRequest } from "../../http/paging.js";
 import { invalidState, keyMetadata, refuseManaged } from "./shared.js";
 import { checkTags } from "./tagging.js";
+import { inScope } from "../../storage/scope.js";
 
 const unsupported = (what: string) =>
   new ApiError(
@@ -55,8 +56,7 @@ async function setState(ctx: RequestContext, key: KeyRow, state: string, deletio
   await db(ctx)
     .updateTable("kms_keys")
     .set({ key_state: state, deletion_date: deletion.date, pending_window_days: deletion.days })
-    .where("account_id", "=", ctx.accountId)
-    .where("region", "=", ctx.region)
+    .where(inScope(ctx))
     .where("key_id", "=", key.key_id)
     .execute();
 }
@@ -93,7 +93,7 @@ export const keyOperations: OperationDef<any, any>[] = [
     async handle(ctx, input) {
       const paging = markerRequest<[number, string]>(ctx, input, { defaultSize: 100, isKey: isNumberAndString });
       const after = paging.after;
-      let q = db(ctx).selectFrom("kms_keys").select(["key_id", "creation_date"]).where("account_id", "=", ctx.accountId).where("region", "=", ctx.region);
+      let q = db(ctx).selectFrom("kms_keys").select(["key_id", "creation_date"]).where(inScope(ctx));
       if (after) {
         q = q.where((eb) => eb.or([eb("creation_date", ">", after[0]), eb.and([eb("creation_date", "=", after[0]), eb("key_id", ">", after[1])])]));
       }
@@ -121,8 +121,7 @@ export const keyOperations: OperationDef<any, any>[] = [
       await db(ctx)
         .updateTable("kms_keys")
         .set({ description: input.Description ?? "" })
-        .where("account_id", "=", ctx.accountId)
-        .where("region", "=", ctx.region)
+        .where(inScope(ctx))
         .where("key_id", "=", key.key_id)
         .execute();
       return {};

@@ -14,6 +14,7 @@ import { tagProblem } from "../tags/store.js";
 import { hashActivationCode, newActivationCode } from "./ids.js";
 import { pageRequest } from "../../http/paging.js";
 import { type ActivationRow, nodeDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_ACTIVATION_LIFETIME_MS = DAY_MS;
@@ -124,12 +125,7 @@ export const describeActivations = op<DescribeActivationsRequest, DescribeActiva
   name: "DescribeActivations",
   resources: ANY_RESOURCE,
   async handle(ctx, input) {
-    let q = nodeDb(ctx.services.db)
-      .selectFrom("nodes_activations")
-      .selectAll()
-      .where("account_id", "=", ctx.accountId)
-      .where("region", "=", ctx.region)
-      .where("deleted_at", "is", null);
+    let q = nodeDb(ctx.services.db).selectFrom("nodes_activations").selectAll().where(inScope(ctx)).where("deleted_at", "is", null);
     for (const f of input.Filters ?? []) {
       const values = (f.FilterValues ?? []).map(String);
       if (values.length === 0) throw new ApiError("InvalidFilter", `The filter ${f.FilterKey} has no FilterValues; give at least one value.`);
@@ -163,8 +159,7 @@ export const deleteActivation = op<DeleteActivationRequest, object>({
       .selectFrom("nodes_activations")
       .select(["activation_id", "deleted_at"])
       .where("activation_id", "=", id)
-      .where("account_id", "=", ctx.accountId)
-      .where("region", "=", ctx.region)
+      .where(inScope(ctx))
       .executeTakeFirst();
     if (!row)
       throw new ApiError("InvalidActivationId", `Activation ${id} does not exist in ${ctx.region}; check the ActivationId (DescribeActivations lists them).`);

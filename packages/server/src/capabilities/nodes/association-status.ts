@@ -1,6 +1,7 @@
 import type { AnyDb } from "../../storage/database.js";
 import type { Scope } from "./store.js";
 import { nodeDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 /**
  * For State Manager: records a node's association summary, which DescribeInstanceInformation shows
@@ -27,7 +28,6 @@ export async function setNodeAssociationStatus(
       ...(status.overview !== undefined ? { association_overview: JSON.stringify(status.overview) } : {}),
     })
     .where("instance_id", "=", instanceId)
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .execute();
 }

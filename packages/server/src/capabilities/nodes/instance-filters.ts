@@ -5,6 +5,7 @@ import { ANY_INSTANCE_ID } from "./ids.js";
 import { ONLINE_WINDOW_MS } from "./ping.js";
 import { NODE_RESOURCE_TYPE, type Scope } from "./store.js";
 import { nodeDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 export interface NodeFilter {
   key: string;
@@ -86,8 +87,7 @@ export async function checkNamedInstances(db: AnyDb, scope: Scope, filters: Node
       await nodeDb(db)
         .selectFrom("nodes_instances")
         .select("instance_id")
-        .where("account_id", "=", scope.accountId)
-        .where("region", "=", scope.region)
+        .where(inScope(scope))
         .where("deregistered_at", "is", null)
         .where("instance_id", "in", named)
         .execute()
@@ -116,12 +116,7 @@ async function tagFilteredIds(db: AnyDb, scope: Scope, filters: NodeFilter[]): P
  * an object: Kysely refuses to be awaited, and this function is async.
  */
 export async function filteredNodes(db: AnyDb, scope: Scope, filters: NodeFilter[], now: number) {
-  let q = nodeDb(db)
-    .selectFrom("nodes_instances")
-    .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("deregistered_at", "is", null);
+  let q = nodeDb(db).selectFrom("nodes_instances").selectAll().where(inScope(scope)).where("deregistered_at", "is", null);
   const nothing = () => q.where("instance_id", "=", "");
   const tagIds = await tagFilteredIds(db, scope, filters);
   if (tagIds) q = tagIds.size ? q.where("instance_id", "in", [...tagIds]) : nothing();

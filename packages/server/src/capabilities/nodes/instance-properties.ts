@@ -6,6 +6,7 @@ import { compareVersions, instanceInformation, latestAgentVersions } from "./ins
 import { pageRequest } from "../../http/paging.js";
 import { NODE_RESOURCE_TYPE } from "./store.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 type Operator = "Equal" | "NotEqual" | "BeginWith" | "LessThan" | "GreaterThan";
 
@@ -84,12 +85,7 @@ export const describeInstanceProperties = op<DescribeInstancePropertiesRequest, 
     const now = ctx.now().getTime();
     const paging = pageRequest(ctx, input, { query: filters, defaultSize: 50 });
     const after = paging.after;
-    let q = nodeDb(db)
-      .selectFrom("nodes_instances")
-      .selectAll()
-      .where("account_id", "=", ctx.accountId)
-      .where("region", "=", ctx.region)
-      .where("deregistered_at", "is", null);
+    let q = nodeDb(db).selectFrom("nodes_instances").selectAll().where(inScope(ctx)).where("deregistered_at", "is", null);
     if (after) q = q.where("instance_id", ">", after);
     const rows: InstanceRow[] = await q.orderBy("instance_id").execute();
     const latest = await latestAgentVersions(db, ctx);

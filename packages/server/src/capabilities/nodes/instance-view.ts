@@ -3,6 +3,7 @@ import type { AnyDb } from "../../storage/database.js";
 import { pingStatus } from "./ping.js";
 import type { Scope } from "./store.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 /** Compares dotted version strings numerically (3.3.987.0 > 3.3.99.0). */
 export function compareVersions(a: string, b: string): number {
@@ -25,8 +26,7 @@ export async function latestAgentVersions(db: AnyDb, scope: Scope): Promise<Map<
     .selectFrom("nodes_instances")
     .select(["agent_name", "agent_version"])
     .distinct()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .where("deregistered_at", "is", null)
     .where("agent_version", "is not", null)
     .execute();

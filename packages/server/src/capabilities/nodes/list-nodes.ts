@@ -4,6 +4,7 @@ import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { pingStatus } from "./ping.js";
 import { isNumber, pageRequest } from "../../http/paging.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 /** The unified console's view of a node: the stored instance information as ListNodes shapes it. */
 function nodeAttributes(row: InstanceRow, now: number): Record<string, string | undefined> {
@@ -79,8 +80,7 @@ async function nodesMatching(
   const rows = await nodeDb(ctx.services.db)
     .selectFrom("nodes_instances")
     .selectAll()
-    .where("account_id", "=", ctx.accountId)
-    .where("region", "=", ctx.region)
+    .where(inScope(ctx))
     .where("deregistered_at", "is", null)
     .orderBy("instance_id")
     .execute();

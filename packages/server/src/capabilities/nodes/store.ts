@@ -3,11 +3,9 @@ import type { AnyDb } from "../../storage/database.js";
 import { getTags } from "../tags/store.js";
 import { type PingStatus, pingStatus } from "./ping.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 
-export interface Scope {
-  accountId: string;
-  region: string;
-}
+export type { Scope } from "../../storage/scope.js";
 
 /** What other capabilities know about a managed node. */
 export interface NodeRecord {
@@ -30,13 +28,7 @@ export const NODE_RESOURCE_TYPE = "ManagedInstance";
 export { nodeArn } from "../../agents/index.js";
 
 export async function findInstance(db: AnyDb, scope: Scope, instanceId: string): Promise<InstanceRow | undefined> {
-  return nodeDb(db)
-    .selectFrom("nodes_instances")
-    .selectAll()
-    .where("instance_id", "=", instanceId)
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .executeTakeFirst();
+  return nodeDb(db).selectFrom("nodes_instances").selectAll().where("instance_id", "=", instanceId).where(inScope(scope)).executeTakeFirst();
 }
 
 /** Of these nodes, the ones deregistered (by this replica or another). */
@@ -99,8 +91,7 @@ export async function touch(services: Services, scope: Scope, instanceId: string
     .updateTable("nodes_instances")
     .set(set)
     .where("instance_id", "=", instanceId)
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .where("deregistered_at", "is", null)
     .execute();
 }

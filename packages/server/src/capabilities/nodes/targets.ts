@@ -4,6 +4,7 @@ import { findByTag } from "../tags/store.js";
 import { ANY_INSTANCE_ID } from "./ids.js";
 import { NODE_RESOURCE_TYPE } from "./store.js";
 import { nodeDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 export interface TargetInput {
   InstanceIds?: string[];
@@ -12,12 +13,7 @@ export interface TargetInput {
 
 /** Registered, not deregistered nodes of the caller's account and region; all of them with "*". */
 async function registeredAmong(ctx: RequestContext, ids: string[] | "*"): Promise<string[]> {
-  let q = nodeDb(ctx.services.db)
-    .selectFrom("nodes_instances")
-    .select("instance_id")
-    .where("account_id", "=", ctx.accountId)
-    .where("region", "=", ctx.region)
-    .where("deregistered_at", "is", null);
+  let q = nodeDb(ctx.services.db).selectFrom("nodes_instances").select("instance_id").where(inScope(ctx)).where("deregistered_at", "is", null);
   if (ids !== "*") {
     if (ids.length === 0) return [];
     q = q.where("instance_id", "in", ids);

@@ -78,10 +78,8 @@ export function checkFilters(filters: ParameterStringFilter[] | undefined, mode:
     if (key === "Path") {
       values = values.map(checkPath);
       if (values.some(isReservedPath)) {
-        throw new ApiError(
-          "ValidationException",
-          'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive); openssm hosts no public parameters.',
-        );
+        // AWS's answer, word for word (openssm hosts no public parameters anyway).
+        throw new ApiError("ValidationException", 'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive).');
       }
     }
     out.push({ key, option, values });

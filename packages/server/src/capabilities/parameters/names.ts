@@ -12,6 +12,13 @@ const RESERVED_PREFIX = /^(aws|ssm)/i;
 const AWS_PREFIX = /^aws/i;
 const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:([^:]*):([^:]*):parameter\/(.*)$/s;
 
+/**
+ * AWS's answer, word for word, to a malformed hierarchy path (GetParametersByPath, the Path filter of
+ * DescribeParameters), including the backslashes AWS's text has before the quotes around aws and ssm.
+ */
+export const PATH_RULES =
+  'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/". It can\'t be prefixed with \\"aws\\" or \\"ssm\\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.';
+
 export const NAME_RULES =
   'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive). If formed as a path, it can consist of sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the following 3 symbols .-_';
 
@@ -138,10 +145,7 @@ export function checkPath(raw: string): string {
         .split("/")
         .includes(""));
   if (!valid) {
-    throw new ApiError(
-      "ValidationException",
-      'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/". It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.',
-    );
+    throw new ApiError("ValidationException", PATH_RULES);
   }
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }

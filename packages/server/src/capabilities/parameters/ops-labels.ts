@@ -11,6 +11,7 @@ import { reference, requireHead, resourceOf, versionNotFound } from "./lookup.js
 import { isValidLabel } from "./names.js";
 import { getVersion, type HeadRow, labelsByVersion, pdb } from "./store.js";
 import { parameterArn } from "./values.js";
+import { inScope } from "../../storage/scope.js";
 
 /** AWS's limit on labels per parameter version. */
 export const MAX_LABELS_PER_VERSION = 10;
@@ -79,8 +80,7 @@ export const unlabelParameterVersion = op<UnlabelParameterVersionRequest, Unlabe
     if (removed.length) {
       await d
         .deleteFrom("parameter_labels")
-        .where("account_id", "=", ctx.accountId)
-        .where("region", "=", ctx.region)
+        .where(inScope(ctx))
         .where("name_key", "=", head.name_key)
         .where("version", "=", version)
         .where("label", "in", removed)

@@ -11,6 +11,11 @@ import { countByTier, getHead, type HeadRow, labelsByVersion, pdb, versionSpan }
 import { DEFAULT_PARAMETER_TIER, serviceSettingValue } from "../settings/index.js";
 import { ADVANCED_MAX_PARAMETERS, limitExceeded, resolveTier, STANDARD_MAX_PARAMETERS } from "./tiers.js";
 import { DEFAULT_KEY_ID, parameterArn, sealValue } from "./values.js";
+import { inScope } from "../../storage/scope.js";
+
+/** AWS's answer, word for word, to creating a parameter that exists without Overwrite. */
+const alreadyExists = () =>
+  new ApiError("ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.");
 
 /** AWS keeps at most this many versions of a parameter. */
 export const MAX_VERSIONS = 100;
@@ -99,10 +104,7 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
   const d = pdb(ctx.services.db);
   const existing = await getHead(d, ctx, key);
   if (existing && !input.Overwrite) {
-    throw new ApiError(
-      "ParameterAlreadyExists",
-      `The parameter ${existing.name} already exists. To overwrite this value, set the overwrite option in the request to true.`,
-    );
+    throw alreadyExists();
   }
   const type = input.Type ?? existing?.type;
   if (!type)
@@ -179,20 +181,13 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
         const r = await trx
           .updateTable("parameters")
           .set({ ...common, version, last_modified_date: now, last_modified_user: user, next_policy_at: nextPolicyAt(policies, now) })
-          .where("account_id", "=", ctx.accountId)
-          .where("region", "=", ctx.region)
+          .where(inScope(ctx))
           .where("name_key", "=", key)
           .where("version", "=", existing.version)
           .executeTakeFirst();
         if (Number(r.numUpdatedRows) === 0) throw tooManyUpdates(name);
         if (dropVersion !== undefined) {
-          await trx
-            .deleteFrom("parameter_versions")
-            .where("account_id", "=", ctx.accountId)
-            .where("region", "=", ctx.region)
-            .where("name_key", "=", key)
-            .where("version", "=", dropVersion)
-            .execute();
+          await trx.deleteFrom("parameter_versions").where(inScope(ctx)).where("name_key", "=", key).where("version", "=", dropVersion).execute();
         }
       }
       await trx
@@ -219,10 +214,7 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     if (!existing && !input.Overwrite) {
-      throw new ApiError(
-        "ParameterAlreadyExists",
-        `The parameter ${name} already exists. To overwrite this value, set the overwrite option in the request to true.`,
-      );
+      throw alreadyExists();
     }
     throw tooManyUpdates(name);
   }

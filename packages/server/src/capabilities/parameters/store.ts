@@ -1,39 +1,24 @@
 import { type Kysely, type Selectable, sql } from "kysely";
 import { type AnyDb, tables } from "../../storage/database.js";
 import type { ParameterTables } from "./tables.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 
 export type HeadRow = Selectable<ParameterTables["parameters"]>;
 export type VersionRow = Selectable<ParameterTables["parameter_versions"]>;
 export type ParamDb = Kysely<ParameterTables>;
 
-export interface Scope {
-  accountId: string;
-  region: string;
-}
+export type { Scope } from "../../storage/scope.js";
 
 export const pdb = (d: AnyDb): ParamDb => tables<ParameterTables>(d);
 
 const SCAN_BATCH = 200;
 
 export async function getHead(d: ParamDb, s: Scope, key: string): Promise<HeadRow | undefined> {
-  return d
-    .selectFrom("parameters")
-    .selectAll()
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
-    .where("name_key", "=", key)
-    .executeTakeFirst();
+  return d.selectFrom("parameters").selectAll().where(inScope(s)).where("name_key", "=", key).executeTakeFirst();
 }
 
 export async function getVersion(d: ParamDb, s: Scope, key: string, version: number): Promise<VersionRow | undefined> {
-  return d
-    .selectFrom("parameter_versions")
-    .selectAll()
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
-    .where("name_key", "=", key)
-    .where("version", "=", version)
-    .executeTakeFirst();
+  return d.selectFrom("parameter_versions").selectAll().where(inScope(s)).where("name_key", "=", key).where("version", "=", version).executeTakeFirst();
 }
 
 /** The version a label is attached to, if any. */
@@ -41,8 +26,7 @@ export async function labeledVersion(d: ParamDb, s: Scope, key: string, label: s
   const row = await d
     .selectFrom("parameter_labels")
     .select("version")
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
+    .where(inScope(s))
     .where("name_key", "=", key)
     .where("label", "=", label)
     .executeTakeFirst();
@@ -51,14 +35,7 @@ export async function labeledVersion(d: ParamDb, s: Scope, key: string, label: s
 
 /** Every label of a parameter, by version. */
 export async function labelsByVersion(d: ParamDb, s: Scope, key: string): Promise<Map<number, string[]>> {
-  const rows = await d
-    .selectFrom("parameter_labels")
-    .select(["label", "version"])
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
-    .where("name_key", "=", key)
-    .orderBy("label")
-    .execute();
+  const rows = await d.selectFrom("parameter_labels").select(["label", "version"]).where(inScope(s)).where("name_key", "=", key).orderBy("label").execute();
   const map = new Map<number, string[]>();
   for (const r of rows) {
     const v = Number(r.version);
@@ -71,8 +48,7 @@ export async function countByTier(d: ParamDb, s: Scope, tier: string): Promise<n
   const row = await d
     .selectFrom("parameters")
     .select((eb) => eb.fn.countAll<number | string>().as("n"))
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
+    .where(inScope(s))
     .where("tier", "=", tier)
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -83,8 +59,7 @@ export async function versionSpan(d: ParamDb, s: Scope, key: string): Promise<{ 
   const row = await d
     .selectFrom("parameter_versions")
     .select((eb) => [eb.fn.min<number | string>("version").as("oldest"), eb.fn.countAll<number | string>().as("n")])
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
+    .where(inScope(s))
     .where("name_key", "=", key)
     .executeTakeFirstOrThrow();
   return { oldest: Number(row.oldest ?? 0), count: Number(row.n) };
@@ -95,8 +70,7 @@ export async function listVersions(d: ParamDb, s: Scope, key: string, afterVersi
   return d
     .selectFrom("parameter_versions")
     .selectAll()
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
+    .where(inScope(s))
     .where("name_key", "=", key)
     .where("version", ">", afterVersion)
     .orderBy("version")
@@ -108,14 +82,9 @@ export async function listVersions(d: ParamDb, s: Scope, key: string, afterVersi
 /** Deletes a parameter's rows; run it in the caller's transaction (with its tags and its event). */
 export async function deleteParameterRows(d: AnyDb, s: Scope, key: string): Promise<boolean> {
   const trx = pdb(d);
-  await trx.deleteFrom("parameter_labels").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
-  await trx.deleteFrom("parameter_versions").where("account_id", "=", s.accountId).where("region", "=", s.region).where("name_key", "=", key).execute();
-  const r = await trx
-    .deleteFrom("parameters")
-    .where("account_id", "=", s.accountId)
-    .where("region", "=", s.region)
-    .where("name_key", "=", key)
-    .executeTakeFirst();
+  await trx.deleteFrom("parameter_labels").where(inScope(s)).where("name_key", "=", key).execute();
+  await trx.deleteFrom("parameter_versions").where(inScope(s)).where("name_key", "=", key).execute();
+  const r = await trx.deleteFrom("parameters").where(inScope(s)).where("name_key", "=", key).executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
 
@@ -133,7 +102,7 @@ export interface ScanOptions {
 export async function* scanParameters(d: ParamDb, s: Scope, opts: ScanOptions): AsyncGenerator<HeadRow> {
   let after = opts.after;
   for (;;) {
-    let q = d.selectFrom("parameters").selectAll().where("account_id", "=", s.accountId).where("region", "=", s.region);
+    let q = d.selectFrom("parameters").selectAll().where(inScope(s));
     if (after !== undefined) q = q.where("name_key", ">", after);
     if (opts.types?.length) q = q.where("type", "in", opts.types);
     if (opts.path !== undefined) {

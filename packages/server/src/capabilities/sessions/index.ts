@@ -11,6 +11,7 @@ import { purgeExpiredRecordings } from "./recording.js";
 import { sessionHub } from "./session-hub.js";
 import { expiredSessions } from "./store.js";
 import { ACTIVE_STATUSES, sessionDb, sessionMigrations } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 export { toAsciicast, transcript } from "./asciicast.js";
 export { readRecording, type RecordedEvent } from "./recording.js";
@@ -37,8 +38,7 @@ function endSessionsOfNode(services: Services, scope: { accountId: string; regio
     const rows = await sessionDb(services.db)
       .selectFrom("sessions")
       .select("session_id")
-      .where("account_id", "=", scope.accountId)
-      .where("region", "=", scope.region)
+      .where(inScope(scope))
       .where("target", "=", instanceId)
       .where("status", "in", [...ACTIVE_STATUSES])
       .execute();

@@ -15,6 +15,7 @@ import { nodeConnection } from "./control-link.js";
 import { sessionHub } from "./session-hub.js";
 import { findSession, isActive, sessionArn } from "./store.js";
 import { ACTIVE_STATUSES, HISTORY_STATUSES, type SessionRow, sessionDb } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 
 const STATUSES = [...ACTIVE_STATUSES, ...HISTORY_STATUSES] as string[];
 
@@ -65,8 +66,7 @@ const describeSessions = op<DescribeSessionsRequest, DescribeSessionsResponse>({
     let q = sessionDb(ctx.services.db)
       .selectFrom("sessions")
       .selectAll()
-      .where("account_id", "=", ctx.accountId)
-      .where("region", "=", ctx.region)
+      .where(inScope(ctx))
       .where("status", "in", input.State === "Active" ? [...ACTIVE_STATUSES] : [...HISTORY_STATUSES]);
     for (const f of input.Filters ?? []) {
       const value = String(f.value);

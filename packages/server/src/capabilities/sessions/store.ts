@@ -1,24 +1,16 @@
 import type { AnyDb } from "../../storage/database.js";
 import { hashToken, newToken, TOKEN_LIFETIME_MS, tokenMatches } from "./ids.js";
 import { ACTIVE_STATUSES, type SessionRow, sessionDb } from "./tables.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 
-export interface Scope {
-  accountId: string;
-  region: string;
-}
+export type { Scope } from "../../storage/scope.js";
 
 export type SessionStatus = "Connecting" | "Connected" | "Disconnected" | "Terminating" | "Terminated" | "Failed";
 
 export const sessionArn = (scope: Scope, sessionId: string) => `arn:aws:ssm:${scope.region}:${scope.accountId}:session/${sessionId}`;
 
 export async function findSession(db: AnyDb, scope: Scope, sessionId: string): Promise<SessionRow | undefined> {
-  return sessionDb(db)
-    .selectFrom("sessions")
-    .selectAll()
-    .where("session_id", "=", sessionId)
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .executeTakeFirst();
+  return sessionDb(db).selectFrom("sessions").selectAll().where("session_id", "=", sessionId).where(inScope(scope)).executeTakeFirst();
 }
 
 /** By id alone (ids are unique): for the data channel, where the caller's scope is not known yet. */

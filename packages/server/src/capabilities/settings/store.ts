@@ -1,6 +1,7 @@
 import type { Kysely, Migration } from "kysely";
 import type { AnyDb } from "../../storage/database.js";
 import { SETTINGS, type SettingDefinition } from "./catalog.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 
 export interface SettingTables {
   service_settings: {
@@ -32,10 +33,7 @@ export const settingMigrations: Record<string, Migration> = {
   },
 };
 
-export interface Scope {
-  accountId: string;
-  region: string;
-}
+export type { Scope } from "../../storage/scope.js";
 
 /** A setting as the account sees it: its customized value, or the default. */
 export interface SettingState {
@@ -49,13 +47,7 @@ export function definitionOf(id: string): SettingDefinition | undefined {
 }
 
 export async function readSetting(db: AnyDb, scope: Scope, definition: SettingDefinition): Promise<SettingState> {
-  const row = await settingDb(db)
-    .selectFrom("service_settings")
-    .selectAll()
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("setting_id", "=", definition.id)
-    .executeTakeFirst();
+  const row = await settingDb(db).selectFrom("service_settings").selectAll().where(inScope(scope)).where("setting_id", "=", definition.id).executeTakeFirst();
   return row ? { definition, value: row.value, customized: { at: row.modified_at, by: row.modified_by } } : { definition, value: definition.defaultValue };
 }
 
@@ -69,10 +61,5 @@ export async function writeSetting(db: AnyDb, scope: Scope, id: string, value: s
 }
 
 export async function resetSetting(db: AnyDb, scope: Scope, id: string): Promise<void> {
-  await settingDb(db)
-    .deleteFrom("service_settings")
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("setting_id", "=", id)
-    .execute();
+  await settingDb(db).deleteFrom("service_settings").where(inScope(scope)).where("setting_id", "=", id).execute();
 }

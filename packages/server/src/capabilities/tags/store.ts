@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from "kysely";
 import type { AnyDb } from "../../storage/database.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 
 /** Tags of every taggable SSM resource, keyed by account, region, resource type and id. */
 export interface TagTables {
@@ -28,10 +29,7 @@ export const tagMigrations: Record<string, Migration> = {
   },
 };
 
-export interface Scope {
-  accountId: string;
-  region: string;
-}
+export type { Scope } from "../../storage/scope.js";
 
 export interface Tag {
   Key: string;
@@ -44,8 +42,7 @@ export async function getTags(db: AnyDb, scope: Scope, type: string, id: string)
   const rows = await t(db)
     .selectFrom("resource_tags")
     .select(["tag_key", "tag_value"])
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .where("resource_type", "=", type)
     .where("resource_id", "=", id)
     .orderBy("tag_key")
@@ -72,8 +69,7 @@ export async function removeTags(db: AnyDb, scope: Scope, type: string, id: stri
   if (keys.length === 0) return;
   await t(db)
     .deleteFrom("resource_tags")
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
+    .where(inScope(scope))
     .where("resource_type", "=", type)
     .where("resource_id", "=", id)
     .where("tag_key", "in", keys)
@@ -81,24 +77,12 @@ export async function removeTags(db: AnyDb, scope: Scope, type: string, id: stri
 }
 
 export async function deleteAllTags(db: AnyDb, scope: Scope, type: string, id: string): Promise<void> {
-  await t(db)
-    .deleteFrom("resource_tags")
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("resource_type", "=", type)
-    .where("resource_id", "=", id)
-    .execute();
+  await t(db).deleteFrom("resource_tags").where(inScope(scope)).where("resource_type", "=", type).where("resource_id", "=", id).execute();
 }
 
 /** Ids of resources of a type that carry the tag (any of `values`, or any value when `values` is empty). */
 export async function findByTag(db: AnyDb, scope: Scope, type: string, key: string, values: string[] = []): Promise<string[]> {
-  let q = t(db)
-    .selectFrom("resource_tags")
-    .select("resource_id")
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("resource_type", "=", type)
-    .where("tag_key", "=", key);
+  let q = t(db).selectFrom("resource_tags").select("resource_id").where(inScope(scope)).where("resource_type", "=", type).where("tag_key", "=", key);
   if (values.length) q = q.where("tag_value", "in", values);
   return (await q.execute()).map((r) => r.resource_id);
 }

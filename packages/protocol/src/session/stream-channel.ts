@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { type AcknowledgeContent, type DecodedAgentMessage, decodeAgentMessage, encodeAgentMessage, encodeJsonMessage, MessageType } from "@openssm/protocol";
+import { type DecodedAgentMessage, decodeAgentMessage, encodeAgentMessage, encodeJsonMessage } from "../agent-message.js";
+import { MessageType } from "../message-types.js";
+import type { AcknowledgeContent } from "../mgs-payloads.js";
 
 /**
  * The reliable stream of a Session Manager data channel, as amazon-ssm-agent and the
