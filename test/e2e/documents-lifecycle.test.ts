@@ -77,10 +77,14 @@ describe("Documents: create, read, version, delete (SDK and aws CLI)", () => {
     assert.equal(d.HashType, "Sha256");
     assert.equal(d.Hash, createHash("sha256").update(raw).digest("hex"));
 
+    // AWS returns JSON unless DocumentFormat asks for YAML, whatever the document was created in.
     const got = await awsCli(server, ["ssm", "get-document", "--name", "RestartService"]);
     assert.equal(got.code, 0, got.stderr);
-    assert.equal(got.json.Content, raw);
-    assert.equal(got.json.DocumentFormat, "YAML");
+    assert.equal(got.json.DocumentFormat, "JSON");
+    assert.deepEqual(JSON.parse(got.json.Content), YAML.parse(raw));
+    const asCreated = await awsCli(server, ["ssm", "get-document", "--name", "RestartService", "--document-format", "YAML"]);
+    assert.equal(asCreated.json.Content, raw);
+    assert.equal(asCreated.json.DocumentFormat, "YAML");
   });
 
   it("converts between JSON and YAML on GetDocument, and back", async () => {

@@ -135,6 +135,14 @@ describe("Documents: sharing with other accounts and the public", () => {
     assert.deepEqual((await asCarol.send(new ListDocumentsCommand({ Filters: [{ Key: "Owner", Values: ["Private"] }] }))).DocumentIdentifiers, []);
     await share("Everyone", [], ["ALL"]);
     await assert.rejects(asCarol.send(new DescribeDocumentCommand({ Name: publicArn })), { name: "InvalidDocument" });
+    // All is public or nothing: AWS refuses it mixed with account ids in either list.
+    for (const lists of [{ AccountIdsToAdd: ["all", bob.accountId] }, { AccountIdsToRemove: [bob.accountId, "All"] }]) {
+      await assert.rejects(owner.send(new ModifyDocumentPermissionCommand({ Name: "Everyone", PermissionType: "Share", ...lists })), {
+        name: "DocumentPermissionLimit",
+        message: "Accounts can either be all or a group of AWS accounts",
+      });
+    }
+    assert.deepEqual(await permissions("Everyone"), []);
   });
 
   it("limits sharing to 20 accounts, removes before adding, and refuses AWS-owned documents", async () => {

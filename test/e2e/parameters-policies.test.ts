@@ -96,6 +96,11 @@ describe("Parameter Store: policies driven by the clock, and events", () => {
     const bad = async (Policies: string, name: string) =>
       assert.rejects(put({ Name: "/pol/bad", Value: "v", Type: "String", Tier: "Advanced", Policies }), { name }, Policies);
     await bad('[{"Type":"Rotation","Version":"1.0","Attributes":{}}]', "InvalidPolicyTypeException");
+    await assert.rejects(put({ Name: "/pol/bad", Value: "v", Type: "String", Tier: "Advanced", Policies: '["Expiration"]' }), {
+      name: "InvalidPolicyTypeException",
+      message:
+        /^The policy type isn't supported\. Parameter Store supports the following policy types: Expiration, ExpirationNotification, and NoChangeNotification\. \(policy 1 is the string "Expiration", not a policy object/,
+    });
     await bad('[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"someday"}}]', "InvalidPolicyAttributeException");
     await bad('[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"2001-01-01T00:00:00Z"}}]', "InvalidPolicyAttributeException");
     await bad('[{"Type":"NoChangeNotification","Version":"1.0","Attributes":{"After":"3","Unit":"Weeks"}}]', "InvalidPolicyAttributeException");

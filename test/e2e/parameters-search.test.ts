@@ -285,4 +285,23 @@ describe("Parameter Store: paths, filters, tags, pagination and what the caller 
     const nobody = await createUser(server, "nobody", [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "ssm:GetParameter", Resource: "*" }] }]);
     await assert.rejects(server.ssm(nobody).send(new DescribeParametersCommand({})), { name: "AccessDeniedException" });
   });
+
+  it("words path errors as AWS does: the DescribeParameters Path filter and GetParametersByPath", async () => {
+    const rules =
+      'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/". It can\'t be prefixed with \\"aws\\" or \\"ssm\\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.';
+    for (const value of ["test", "/###", "/a//b"]) {
+      await assert.rejects(
+        ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Path", Values: [value] }] })),
+        { name: "ValidationException", message: rules },
+        value,
+      );
+    }
+    await assert.rejects(ssm.send(new GetParametersByPathCommand({ Path: "myapp" })), { name: "ValidationException", message: rules });
+    for (const value of ["/aws", "/SSM/x"]) {
+      await assert.rejects(ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: "Path", Values: [value] }] })), {
+        name: "ValidationException",
+        message: 'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive).',
+      });
+    }
+  });
 });

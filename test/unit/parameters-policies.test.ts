@@ -48,6 +48,18 @@ describe("parameter policies", () => {
     assert.throws(() => parsePolicies("not json", NOW), code("ValidationException"));
     assert.throws(() => parse([{ Type: "Rotation", Version: "1.0", Attributes: {} }]), code("InvalidPolicyTypeException"));
     assert.throws(() => parse([{ Version: "1.0", Attributes: {} }]), code("InvalidPolicyTypeException"));
+    // An element that is no policy object at all: AWS's text for the type error, then which element and why.
+    for (const [element, kind] of [
+      ["x", 'the string "x"'],
+      [7, "the number 7"],
+      [null, "null"],
+      [[], "a list"],
+    ] as const) {
+      assert.throws(() => parse([{ Type: "Expiration", Version: "1.0", Attributes: { Timestamp: "2999-01-01T00:00:00Z" } }, element]), {
+        code: "InvalidPolicyTypeException",
+        message: `The policy type isn't supported. Parameter Store supports the following policy types: Expiration, ExpirationNotification, and NoChangeNotification. (policy 2 is ${kind}, not a policy object such as {"Type":"Expiration","Version":"1.0","Attributes":{...}})`,
+      });
+    }
     assert.throws(() => parse([{ ...expiration("2026-02-01T00:00:00Z"), Version: "2.0" }]), code("InvalidPolicyAttributeException"));
     assert.throws(() => parse([expiration("2025-01-01T00:00:00Z")]), code("InvalidPolicyAttributeException"));
     assert.throws(() => parse([expiration("soon")]), code("InvalidPolicyAttributeException"));

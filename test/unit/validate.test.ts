@@ -98,7 +98,19 @@ describe("model validation: AWS's message forms", () => {
       validation(ssm("GetParameters", { Names: [] })),
       /at 'names' failed to satisfy constraint: Member must have length greater than or equal to 1/,
     );
-    assert.match(validation(ssm("GetParameters", { Names: ["ok", ""] })), /Value '' at 'names.2.member' failed to satisfy constraint: Member must have length/);
+    // A list of scalars is named once, with every constraint of its members, as AWS does.
+    assert.equal(
+      validation(ssm("GetParameters", { Names: ["ok", ""] })),
+      "1 validation error detected: Value '[ok, ]' at 'names' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 2048, Member must have length greater than or equal to 1]",
+    );
+    assert.equal(
+      validation(ssm("LabelParameterVersion", { Name: "x", Labels: ["ok", "a".repeat(101), ""] })),
+      `1 validation error detected: Value '[ok, ${"a".repeat(101)}, ]' at 'labels' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 100, Member must have length greater than or equal to 1]`,
+    );
+    assert.match(
+      validation(ssm("ModifyDocumentPermission", { Name: "doc", PermissionType: "Share", AccountIdsToAdd: ["123"] })),
+      /^1 validation error detected: Value '\[123\]' at 'accountIdsToAdd' failed to satisfy constraint: Member must satisfy constraint: \[Member must satisfy regular expression pattern: /,
+    );
     assert.match(
       validation(ssm("GetParameters", { Names: ["ok", null] })),
       /Value null at 'names.2.member' failed to satisfy constraint: Member must not be null/,

@@ -12,11 +12,15 @@ const patternCache = new Map<string, RegExp | null>();
 function compilePattern(pattern: string): RegExp | null {
   let re = patternCache.get(pattern);
   if (re !== undefined) return re;
+  // Java's leading (?i) (case-insensitive, as in AccountId's "(?i)all|[0-9]{12}") is JavaScript's i flag.
+  const insensitive = pattern.startsWith("(?i)");
+  const body = insensitive ? pattern.slice(4) : pattern;
+  const flags = insensitive ? "i" : "";
   try {
-    re = new RegExp(`^(?:${pattern})$`, "su");
+    re = new RegExp(`^(?:${body})$`, `su${flags}`);
   } catch {
     try {
-      re = new RegExp(`^(?:${pattern})$`, "s");
+      re = new RegExp(`^(?:${body})$`, `s${flags}`);
     } catch {
       re = null; // a Java-only construct; the handler's own checks still apply
     }
@@ -96,11 +100,27 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, p
     case "list": {
       if (!Array.isArray(value)) throw new SerializationError(`Expected a list at '${where}', got ${jsonTypeName(value)}`);
       const member = shape.member ? model.shapes[shape.member.shape] : undefined;
+      const scalar = member !== undefined && member.type !== "structure" && member.type !== "list" && member.type !== "map";
+      let memberFailed = false;
       value.forEach((item, i) => {
         const itemPath = `${path}.${i + 1}.member`;
         if (item === null || item === undefined) problems.push(`Value null at '${itemPath}' failed to satisfy constraint: Member must not be null`);
-        else if (member) walk(model, member, item, itemPath, problems);
+        else if (member && !scalar) walk(model, member, item, itemPath, problems);
+        else if (member) {
+          // A list of scalars: AWS names the list once and every constraint of its members (below).
+          const own: string[] = [];
+          walk(model, member, item, itemPath, own);
+          for (const p of own) {
+            if (p.includes("Member must not contain the NUL character")) problems.push(p);
+            else memberFailed = true;
+          }
+        }
       });
+      if (memberFailed && member) {
+        problems.push(
+          `${describeValue(value, shape)} '${path}' failed to satisfy constraint: Member must satisfy constraint: [${memberConstraints(member).join(", ")}]`,
+        );
+      }
       checkLength(shape, value, value.length, path, problems);
       return;
     }
@@ -170,6 +190,20 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, p
     default:
       return;
   }
+}
+
+/**
+ * Every constraint of a list's member shape, as AWS lists them when a member breaks one:
+ * `Value '[a, b]' at 'labels' failed to satisfy constraint: Member must satisfy constraint: [...]`.
+ */
+function memberConstraints(member: Shape): string[] {
+  const out: string[] = [];
+  const numeric = member.type !== "string" && member.type !== "blob";
+  if (member.max !== undefined) out.push(`Member must have ${numeric ? "value" : "length"} less than or equal to ${member.max}`);
+  if (member.min !== undefined) out.push(`Member must have ${numeric ? "value" : "length"} greater than or equal to ${member.min}`);
+  if (member.pattern) out.push(`Member must satisfy regular expression pattern: ${member.pattern}`);
+  if (member.enum) out.push(`Member must satisfy enum value set: [${member.enum.join(", ")}]`);
+  return out;
 }
 
 function checkLength(shape: Shape, value: unknown, length: number, path: string, problems: string[]): void {

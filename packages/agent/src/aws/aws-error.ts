@@ -31,9 +31,3 @@ export function isAuthFailure(e: unknown): boolean {
       ].includes(e.code))
   );
 }
-
-/** Whether retrying later may help (the network, throttling, a server fault). */
-export function isTransient(e: unknown): boolean {
-  if (!(e instanceof AwsError)) return true;
-  return e.status >= 500 || e.code === "ThrottlingException" || e.code === "TooManyUpdates";
-}

@@ -83,16 +83,3 @@ export async function sessionUser(runAsEnabled: boolean, runAsUser: string, log:
   const me = userInfo();
   return { name: me.username, uid: me.uid, gid: me.gid, home: me.homedir, shell: me.shell || "/bin/sh" };
 }
-
-/** Supplementary groups of a user (for the shell's credentials when the agent is root). */
-export async function userGroups(name: string): Promise<number[]> {
-  try {
-    return (await run("id", ["-G", name])).stdout
-      .trim()
-      .split(/\s+/)
-      .map(Number)
-      .filter((n) => Number.isInteger(n));
-  } catch {
-    return [];
-  }
-}

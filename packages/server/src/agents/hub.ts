@@ -104,7 +104,7 @@ export class DeliveryHub {
 
   /** The node was deregistered: its channel closes and its polls end at once, refused (see `isDeregistered`). */
   nodeDeregistered(instanceId: string): void {
-    this.services.log.info({ instanceId, waiters: [...this.waiters.keys()] }, "DBG nodeDeregistered");
+    this.services.log.warn({ instanceId, waiters: [...this.waiters.keys()] }, "DBG nodeDeregistered");
     this.deregistered.set(instanceId, Date.now());
     const ch = this.channels.get(instanceId);
     if (ch) {
@@ -157,7 +157,7 @@ export class DeliveryHub {
     }
     const ids = [...new Set([...this.channels.keys(), ...this.waiters.keys()])];
     if (ids.length === 0) return;
-    this.services.log.info({ ids }, "DBG poll");
+    this.services.log.warn({ ids }, "DBG poll");
     this.polling = true;
     try {
       // A node deregistered through another replica loses its channel and polls here within a second.

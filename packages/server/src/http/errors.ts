@@ -12,7 +12,6 @@ export class ApiError extends Error {
 }
 
 export const validation = (message: string) => new ApiError("ValidationException", message);
-export const accessDenied = (message: string) => new ApiError("AccessDeniedException", message);
 
 /**
  * A failure from storage that the caller's value caused, as the ApiError to answer: PostgreSQL

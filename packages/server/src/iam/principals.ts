@@ -197,10 +197,6 @@ export async function deleteAccessKey(d: AnyDb, id: string): Promise<number> {
   return Number(r.numDeletedRows);
 }
 
-export async function deleteAccessKeysOf(d: AnyDb, principal: string): Promise<void> {
-  await db(d).deleteFrom("iam_access_keys").where("principal_arn", "=", principal).execute();
-}
-
 /** What authentication needs about a key: its secret (unsealed in memory only), owner and policies. */
 export interface ResolvedKey {
   accessKeyId: string;

@@ -51,9 +51,3 @@ export async function cancelInvocation(services: Services, inv: InvocationRow, n
   }
   if (await moveInvocation(services, inv.command_id, inv.instance_id, "Cancelling", now)) await sendCancelToAgent(services, inv, now);
 }
-
-/** The invocation a cancel message id refers to, for logs. */
-export function describeCancel(messageId: string): string {
-  const p = parseJobMessageId(messageId);
-  return p ? `${p.commandId} on ${p.instanceId}` : messageId;
-}

@@ -50,6 +50,12 @@ export const modifyDocumentPermission = op<ModifyDocumentPermissionRequest, obje
         throw new ApiError("ValidationException", `'${id}' is not an account id: give 12-digit AWS account ids, or All to share the document publicly.`);
       }
     }
+    // AWS's answer, word for word, when All (public) comes with account ids in one list.
+    for (const ids of [input.AccountIdsToAdd ?? [], input.AccountIdsToRemove ?? []]) {
+      if (ids.length > 1 && ids.some((id) => grantee(String(id)) === "all")) {
+        throw new ApiError("DocumentPermissionLimit", "Accounts can either be all or a group of AWS accounts");
+      }
+    }
     const handle = await ownForSharing(ctx, String(input.Name));
     const add = [...new Set((input.AccountIdsToAdd ?? []).map(grantee))].filter((a) => a !== ctx.accountId);
     const remove = new Set((input.AccountIdsToRemove ?? []).map(grantee));

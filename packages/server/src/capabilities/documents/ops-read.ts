@@ -25,8 +25,9 @@ export const getDocument = op<GetDocumentRequest, object, DocumentHandle>({
   resources: readResources,
   async handle(ctx, input, handle) {
     const view = await loadVersion(ctx, handle, { version: input.DocumentVersion, versionName: input.VersionName });
-    const wanted = input.DocumentFormat as DocumentFormat | undefined;
-    const parsed = view.format === "TEXT" || !wanted || wanted === view.format ? {} : parseContent(view.raw, view.format);
+    // AWS's default is JSON, whatever format the version was created in (TEXT content stays TEXT).
+    const wanted = (input.DocumentFormat as DocumentFormat | undefined) ?? (view.format === "TEXT" ? "TEXT" : "JSON");
+    const parsed = view.format === "TEXT" || wanted === view.format ? {} : parseContent(view.raw, view.format);
     return {
       Name: handle.name,
       CreatedDate: new Date(view.createdAt),
@@ -36,7 +37,7 @@ export const getDocument = op<GetDocumentRequest, object, DocumentHandle>({
       Status: "Active",
       Content: convertContent(view.raw, view.format, wanted, parsed, handle.name),
       DocumentType: handle.documentType,
-      DocumentFormat: wanted ?? view.format,
+      DocumentFormat: wanted,
       Requires: view.requires,
       AttachmentsContent: attachmentsContent(view.raw, view.format, handle.documentType, view.attachments),
     };

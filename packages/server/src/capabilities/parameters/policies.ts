@@ -24,11 +24,18 @@ const TYPES: PolicyType[] = ["Expiration", "ExpirationNotification", "NoChangeNo
 const UNIT_MS: Record<string, number> = { Days: 86_400_000, Hours: 3_600_000 };
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}(:\d{2})?)$/;
 
-const typeError = (what: string) =>
+/** AWS's text for InvalidPolicyTypeException, then which policy of the list and why. */
+const typeError = (detail: string) =>
   new ApiError(
     "InvalidPolicyTypeException",
-    `The policy type ${what} isn't supported. Parameter Store supports the following policy types: Expiration, ExpirationNotification, and NoChangeNotification.`,
+    `The policy type isn't supported. Parameter Store supports the following policy types: Expiration, ExpirationNotification, and NoChangeNotification. (${detail})`,
   );
+
+function jsonKind(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "a list";
+  return typeof v === "string" ? `the string ${JSON.stringify(v.slice(0, 64))}` : `the ${typeof v} ${JSON.stringify(v)}`;
+}
 const attributeError = (message: string) => new ApiError("InvalidPolicyAttributeException", `A policy attribute or its value is invalid: ${message}`);
 
 /** Parses an ISO_INSTANT or ISO_OFFSET_DATE_TIME timestamp to epoch ms, or undefined. */
@@ -50,10 +57,12 @@ function offset(attrs: Record<string, unknown>, field: "Before" | "After", type:
   return { ms: n * UNIT_MS[unit], text: `${n} ${unit}` };
 }
 
-function parseOne(raw: unknown, now: number): StoredPolicy {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw typeError(JSON.stringify(raw));
+function parseOne(raw: unknown, index: number, now: number): StoredPolicy {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw typeError(`policy ${index + 1} is ${jsonKind(raw)}, not a policy object such as {"Type":"Expiration","Version":"1.0","Attributes":{...}}`);
+  }
   const p = raw as Record<string, unknown>;
-  if (typeof p.Type !== "string" || !TYPES.includes(p.Type as PolicyType)) throw typeError(JSON.stringify(p.Type ?? null));
+  if (typeof p.Type !== "string" || !TYPES.includes(p.Type as PolicyType)) throw typeError(`policy ${index + 1} has Type ${JSON.stringify(p.Type ?? null)}`);
   const type = p.Type as PolicyType;
   const unknown = Object.keys(p).filter((k) => !["Type", "Version", "Attributes"].includes(k));
   if (unknown.length) throw attributeError(`${type} has unknown fields ${unknown.join(", ")}; a policy has Type, Version and Attributes.`);
@@ -98,7 +107,7 @@ export function parsePolicies(text: string, now: number): StoredPolicy[] {
       `You specified ${entries.length} policies; a parameter can have at most ${MAX_POLICIES}. Remove some policies and try again.`,
     );
   }
-  const policies = entries.map((p) => parseOne(p, now));
+  const policies = entries.map((p, i) => parseOne(p, i, now));
   const count = (t: PolicyType) => policies.filter((p) => p.type === t).length;
   for (const t of ["Expiration", "NoChangeNotification"] as PolicyType[]) {
     if (count(t) > 1) {
