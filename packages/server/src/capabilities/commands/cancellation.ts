@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type CancelCommandPayload, jobMessageId, parseJobMessageId, Topic } from "@openssm/protocol";
+import { type CancelCommandPayload, jobMessageId, Topic } from "@openssm/protocol";
 import { deliveryOf, sendToNode, withdrawFromNode } from "../../agents/index.js";
 import type { Services } from "../../runtime.js";
 import { moveInvocation } from "./invocations.js";

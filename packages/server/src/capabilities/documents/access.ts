@@ -67,7 +67,7 @@ export function builtinHandle(ctx: RequestContext, b: BuiltinDocument): Document
   };
 }
 
-export function rowHandle(ctx: RequestContext, row: DocumentRow, kind: "own" | "shared", sharedVersion?: string): DocumentHandle {
+export function rowHandle(row: DocumentRow, kind: "own" | "shared", sharedVersion?: string): DocumentHandle {
   return {
     kind,
     name: row.name,
@@ -86,7 +86,7 @@ export function rowHandle(ctx: RequestContext, row: DocumentRow, kind: "own" | "
 /** The caller's own document of that name, if any (no built-ins). */
 export async function ownDocument(ctx: RequestContext, name: string): Promise<DocumentHandle | undefined> {
   const row = await getDocumentRow(docs(ctx.services.db), { accountId: ctx.accountId, region: ctx.region }, name);
-  return row ? rowHandle(ctx, row, "own") : undefined;
+  return row ? rowHandle(row, "own") : undefined;
 }
 
 /** Finds a document by name or ARN among those the caller may use; throws InvalidDocument. */
@@ -105,7 +105,7 @@ export async function findDocument(ctx: RequestContext, nameOrArn: string): Prom
     const owner = { accountId: ref.account, region: ctx.region };
     const grant = await permissionFor(db, owner, ref.name, ctx.accountId);
     const row = grant ? await getDocumentRow(db, owner, ref.name) : undefined;
-    if (row && grant) return rowHandle(ctx, row, "shared", grant.shared_version);
+    if (row && grant) return rowHandle(row, "shared", grant.shared_version);
   }
   throw notFound(nameOrArn);
 }

@@ -24,7 +24,7 @@ async function sharedViews(ctx: RequestContext, direct: boolean, publicOnes: boo
     const row = await getDocumentRow(db, owner, g.name);
     if (!row) continue;
     const own = g.account_id === ctx.accountId;
-    const handle = rowHandle(ctx, row, own ? "own" : "shared", g.shared_version);
+    const handle = rowHandle(row, own ? "own" : "shared", g.shared_version);
     const number = !own && g.shared_version === "$LATEST" ? row.latest_version : row.default_version;
     const version = await getVersionRow(db, owner, g.name, number);
     if (version) out.push(viewOfRow(handle, version));
@@ -40,7 +40,7 @@ async function ownViews(ctx: RequestContext, q: DocumentQuery): Promise<VersionV
     names = names ? names.filter((n) => ids.includes(n)) : ids;
   }
   const rows = await listDocumentsWithDefault(docs(ctx.services.db), scope, names);
-  return rows.map((r) => viewOfRow(rowHandle(ctx, r.doc, "own"), r.version));
+  return rows.map((r) => viewOfRow(rowHandle(r.doc, "own"), r.version));
 }
 
 function builtinViews(ctx: RequestContext, amazon: boolean, perAccount: boolean, ownNames: Set<string>): VersionView[] {
