@@ -1,11 +1,15 @@
 import { benchAgents } from "./agents.js";
 import { benchParameters } from "./parameters.js";
+import { benchState } from "./state.js";
 
 /** `npm run bench [-- parameters|agents ...]`: runs the named benchmarks (all by default) and records them in bench/RESULTS.md. */
 const all: Record<string, () => Promise<void>> = {
   parameters: benchParameters,
   agents: async () => {
     await benchAgents({ record: true });
+  },
+  state: async () => {
+    await benchState({ record: true });
   },
 };
 

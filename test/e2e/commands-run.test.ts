@@ -162,6 +162,42 @@ describe("Run Command: delivery over MGS and ec2messages, replies, statuses, out
     const unsigned = await fetch(url);
     assert.equal(unsigned.status, 403);
   });
+  test("AWS's agent sends at most 24,000 bytes of a stream: a cut stream gets no URL, one sent whole keeps it", async () => {
+    const sent = await ssm.send(
+      new SendCommandCommand({ DocumentName: "AWS-RunShellScript", InstanceIds: [pushed.instanceId], Parameters: { commands: ["yes | head -c 100000"] } }),
+    );
+    const commandId = String(sent.Command?.CommandId);
+    const job = await channel.nextJob((j) => j.job.JobId.includes(commandId));
+    channel.ackJob(job);
+    const plugin = String(
+      (await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true }))).CommandInvocations?.[0].CommandPlugins?.[0].Name,
+    );
+    // As amazon-ssm-agent sends it: the whole text so far, no offset, cut to 24,000 bytes with its suffix.
+    const cut = `${"y\n".repeat(11_990)}--output truncated--`;
+    assert.equal(Buffer.byteLength(cut), 24_000);
+    await channel.reply(job.job.JobId, replyPayload("Success", { [plugin]: { status: "Success", stdout: cut, stderr: "head: write error\n" } }));
+    const inv = await eventually(async () => {
+      const r = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: pushed.instanceId }));
+      return r.Status === "Success" ? r : undefined;
+    });
+    assert.equal(inv.StandardOutputContent, cut);
+    assert.equal(inv.StandardOutputUrl, "", "no URL for output this server does not hold whole");
+    assert.match(String(inv.StandardErrorUrl), /\/v1\/command-output\/.*\/stderr$/);
+    const listed = (await ssm.send(new ListCommandInvocationsCommand({ CommandId: commandId, Details: true }))).CommandInvocations?.[0];
+    assert.equal(listed?.StandardOutputUrl, "");
+    assert.equal(listed?.StandardErrorUrl, inv.StandardErrorUrl);
+    assert.equal(listed?.CommandPlugins?.[0].StandardOutputUrl, "");
+    assert.equal(listed?.CommandPlugins?.[0].StandardErrorUrl, inv.StandardErrorUrl);
+
+    const get = async (url: URL) => fetch(url, { headers: signRequest({ method: "GET", url, body: "" }, server.admin, "us-east-1", "ssm") });
+    const stderr = await get(new URL(String(inv.StandardErrorUrl)));
+    assert.equal(await stderr.text(), "head: write error\n");
+    assert.equal(stderr.headers.get("x-openssm-output-complete"), "true");
+    // Asked for anyway, the stdout route serves what it holds and says it is not the whole.
+    const stdout = await get(new URL(String(inv.StandardErrorUrl).replace(/stderr$/, "stdout")));
+    assert.equal(await stdout.text(), cut);
+    assert.equal(stdout.headers.get("x-openssm-output-complete"), "false");
+  });
   test("NotificationConfig: the chosen statuses of the chosen type become Run Command Notification events", async () => {
     const topic = "arn:aws:sns:us-east-1:123456789012:run-command";
     const run = async (config: { NotificationEvents: string[]; NotificationType: string }, outcome: "Success" | "Failed") => {

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { rootCertificates } from "node:tls";
 import { DescribeSessionsCommand, GetConnectionStatusCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
-import { awsCli, type Credentials, eventually, startServer, type TestServer } from "../harness/index.js";
+import { awsCli, type Credentials, eventually, runProcess, startServer, type TestServer } from "../harness/index.js";
 import { repoRoot } from "../harness/paths.js";
 import { createActivation, invocationDone, registerAgent, runAgentBin, AgentProcess, stopAllAgents } from "./agent-support.js";
 import { type AgentNode, cliInPty, OPENSSM_BIN, sessionIdOf, startAgent, stripAnsi, within } from "./sessions-helpers.js";
@@ -20,14 +20,20 @@ function bareEnv(home: string): Record<string, string | undefined> {
 }
 
 /** `openssm <args>` (bin/openssm.js) with pipes, in `cwd`, to its end. */
-function openssmIn(cwd: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+function openssmIn(
+  cwd: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const merged = Object.fromEntries(Object.entries({ ...process.env, ...env }).filter((e): e is [string, string] => e[1] !== undefined));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [OPENSSM_BIN, ...args], { cwd, env: merged, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [OPENSSM_BIN, ...args], { cwd, env: merged, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (input !== undefined) child.stdin?.end(input);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.once("error", reject);
     child.once("close", (code) => {
@@ -99,6 +105,20 @@ describe("first use: the openssm command beside the server, as the README runs i
     } finally {
       run.kill();
     }
+  });
+
+  it("the server's CA is trusted beside an AWS_CA_BUNDLE of public roots (commands piped in, no terminal)", async () => {
+    const bundle = join(home, "public-roots.pem");
+    writeFileSync(bundle, rootCertificates.join("\n"));
+    const r = await openssmIn(
+      home,
+      ["session", "start", "--target", node.instanceId],
+      { ...bareEnv(home), AWS_CA_BUNDLE: bundle },
+      "echo PIPED-$((6*7))\nexit\n",
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /PIPED-42/);
+    assert.match(r.stdout, /Exiting session with sessionId/);
   });
 
   it("a client that cannot open the stream URL (a CA that does not sign it) terminates the session it started", async () => {
@@ -326,6 +346,35 @@ describe("first use: npm start stops on SIGTERM with everything it started", () 
       if (npm.exitCode === null) npm.kill("SIGKILL");
       for (const pid of descendants(npm.pid as number)) process.kill(pid, "SIGKILL");
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("first use: the commands from any directory after `npm link`", () => {
+  it("openssm and openssm-agent run from elsewhere, tsx from the checkout, and npx finds them without the registry", async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "openssm-link-"));
+    const prefix = join(scratch, "prefix");
+    const elsewhere = join(scratch, "elsewhere");
+    mkdirSync(elsewhere);
+    // A scratch HOME and global prefix: nothing outside them changes. --offline: no registry.
+    const env = { HOME: scratch, npm_config_prefix: prefix, npm_config_cache: join(scratch, "npm-cache"), PATH: `${join(prefix, "bin")}:${process.env.PATH}` };
+    const run = (cmd: string, args: string[], cwd: string) => runProcess(cmd, args, env, undefined, 180_000, cwd);
+    try {
+      const link = await run("npm", ["link", "--offline", "--no-audit", "--no-fund"], repoRoot);
+      assert.equal(link.code, 0, link.stderr);
+      for (const bin of ["openssm", "openssm-agent"]) {
+        const direct = await run(bin, ["--version"], elsewhere);
+        assert.equal(direct.code, 0, `${bin}: ${direct.stderr}`);
+        assert.equal(direct.stdout.trim(), "0.1.0");
+        const npx = await run("npx", ["--offline", bin, "--version"], elsewhere);
+        assert.equal(npx.code, 0, `npx ${bin} fetched nothing: ${npx.stderr}`);
+        assert.equal(npx.stdout.trim(), "0.1.0");
+      }
+      const help = await run("openssm", ["session", "start", "--help"], elsewhere);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /--endpoint-url/);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 });

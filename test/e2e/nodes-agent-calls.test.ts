@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { DeregisterManagedInstanceCommand, DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
-import { type FakeNode, registerFakeNode } from "../harness/fake-node.js";
+import { type Ec2Reply, type FakeNode, registerFakeNode } from "../harness/fake-node.js";
 import { eventually, startServer, type TestServer } from "../harness/index.js";
 import { sendAgentOperation } from "../harness/node-identity.js";
 
@@ -68,7 +68,7 @@ describe("nodes: the agent's association calls and deregistration of a polling n
   });
 
   /** Starts a poll and waits until the server holds it (the poll's contact shows the node Online). */
-  async function heldPoll(target: FakeNode, on: TestServer) {
+  async function heldPoll(target: FakeNode, on: TestServer): Promise<{ poll: Promise<Ec2Reply> }> {
     const poll = target.ec2messages("GetMessages", { Destination: target.instanceId, MessagesRequestId: randomUUID(), VisibilityTimeoutInSeconds: 10 });
     await eventually(
       async () => {
@@ -77,12 +77,12 @@ describe("nodes: the agent's association calls and deregistration of a polling n
       },
       { what: "the poll to reach the server" },
     );
-    return poll;
+    return { poll };
   }
 
   it("a poll held when its node is deregistered ends at once, its credentials refused", async () => {
     const target = await registerFakeNode(server);
-    const poll = await heldPoll(target, server);
+    const { poll } = await heldPoll(target, server);
     const started = Date.now();
     await server.ssm().send(new DeregisterManagedInstanceCommand({ InstanceId: target.instanceId }));
     const r = await poll;
@@ -92,7 +92,7 @@ describe("nodes: the agent's association calls and deregistration of a polling n
 
   it("also when the node is deregistered through another replica", async () => {
     const target = await registerFakeNode(server);
-    const poll = await heldPoll(target, server);
+    const { poll } = await heldPoll(target, server);
     const started = Date.now();
     await replica.ssm().send(new DeregisterManagedInstanceCommand({ InstanceId: target.instanceId }));
     const r = await poll;

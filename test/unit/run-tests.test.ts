@@ -5,8 +5,8 @@ import { describe, it } from "node:test";
 import { repoRoot } from "../harness/paths.js";
 
 /** `node scripts/run-tests.mjs <args>` to its end: exit code and what it printed. */
-function runner(args: string[]): Promise<{ code: number; out: string }> {
-  const env = { ...process.env };
+function runner(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv };
   // Set by node:test in the processes it runs (spawn leaves undefined values out): a nested run must be a run of its own.
   env.NODE_TEST_CONTEXT = undefined;
   return new Promise((resolve, reject) => {
@@ -46,5 +46,17 @@ describe("scripts/run-tests.mjs", () => {
     const r = await runner(["unit", "before-throws"]);
     assert.doesNotMatch(r.out, /== unit/, r.out);
     assert.notEqual(r.code, 0, "a run that ran nothing does not pass");
+  });
+
+  it("says what the end-to-end tests need and how to install it, before running any", async () => {
+    const r = await runner(["e2e", "--engine", "sqlite", "first-use"], {
+      OPENSSM_TEST_AWS_CLI: "/nonexistent/aws",
+      OPENSSM_TEST_PYTHON: "/nonexistent/python3",
+    });
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /the aws CLI v2 at \/nonexistent\/aws .*apt-get install awscli/);
+    assert.match(r.out, /python3 .*boto3: apt-get install python3 python3-boto3/);
+    assert.doesNotMatch(r.out, /== e2e/, "no test ran");
+    assert.match(lastLine(r.out) ?? "", /^0 passed, 2 failed$/);
   });
 });

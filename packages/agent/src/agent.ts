@@ -7,8 +7,10 @@ import { isAuthFailure } from "./aws/aws-error.js";
 import type { HttpTransport } from "./aws/http-transport.js";
 import { JsonClient } from "./aws/json-client.js";
 import { callSsm } from "./aws/ssm-api.js";
+import { AssociationProcessor } from "./associations/processor.js";
 import { CommandManager, type IncomingJob } from "./commands/command-manager.js";
 import { FileCommandStore, MemoryCommandStore } from "./commands/command-store.js";
+import type { RunnerEnv } from "./commands/document-runner.js";
 import { RoleCredentials } from "./credentials/role-credentials.js";
 import { instanceInformation } from "./health/instance-info.js";
 import { type PlatformInfo, platformInfo } from "./health/platform-info.js";
@@ -54,6 +56,10 @@ export interface AgentOptions {
   orchestrationRoot?: string;
   /** Finished commands are remembered this long (never run twice). */
   retentionMs?: number;
+  /** How often State Manager associations are listed without a nudge from the server (AWS: 10 minutes). */
+  associationIntervalMs?: number;
+  /** Custom inventory files (<dir>/*.json); default <data-dir>/inventory/custom. */
+  customInventoryDir?: string;
 }
 
 /**
@@ -65,6 +71,8 @@ export class Agent {
   readonly credentials: RoleCredentials;
   readonly replies: ReplyQueue;
   readonly commands: CommandManager;
+  /** State Manager on this node: applies the associations the server marks Pending. */
+  readonly associations: AssociationProcessor;
   readonly channel?: ControlChannel;
   readonly poller?: MessagePoller;
   readonly sessions?: SessionHost;
@@ -92,25 +100,29 @@ export class Agent {
     const orchestrationRoot = opts.dataDir
       ? join(opts.dataDir, "orchestration")
       : (opts.orchestrationRoot ?? join("/tmp", `openssm-agent-${identity.instanceId}`));
-    this.commands = new CommandManager(
-      {
-        instanceId: identity.instanceId,
-        region: identity.region,
-        orchestrationRoot,
-        platformType: this.platform.PlatformType,
-        agentInfo,
-        replies: this.replies,
-        store,
-        ssm: (op, input) => this.callSsm(op, input),
-        outputIntervalMs: opts.outputIntervalMs ?? 1_000,
-        inlineExecution: opts.inlineExecution ?? false,
-        maxStreamChars: opts.maxStreamChars ?? 4_000_000,
-        reboot: (commandId) => this.reboot(commandId),
-        ableToOpenMgs: () => (this.channel ? this.channel.connected : undefined),
-        log: this.log,
+    const env: RunnerEnv = {
+      instanceId: identity.instanceId,
+      region: identity.region,
+      orchestrationRoot,
+      platformType: this.platform.PlatformType,
+      agentInfo,
+      replies: this.replies,
+      store,
+      ssm: (op, input) => this.callSsm(op, input),
+      outputIntervalMs: opts.outputIntervalMs ?? 1_000,
+      inlineExecution: opts.inlineExecution ?? false,
+      maxStreamChars: opts.maxStreamChars ?? 4_000_000,
+      reboot: (commandId) => this.reboot(commandId),
+      ableToOpenMgs: () => (this.channel ? this.channel.connected : undefined),
+      log: this.log,
+      hooks: {
+        refreshAssociations: () => this.associations.refresh(),
+        inventoryDir: opts.dataDir ? join(opts.dataDir, "inventory") : undefined,
+        customInventoryDir: opts.customInventoryDir ?? (opts.dataDir ? join(opts.dataDir, "inventory", "custom") : undefined),
       },
-      { maxConcurrent: opts.maxConcurrentCommands ?? 5, retentionMs: opts.retentionMs ?? 14 * 24 * 3_600_000 },
-    );
+    };
+    this.commands = new CommandManager(env, { maxConcurrent: opts.maxConcurrentCommands ?? 5, retentionMs: opts.retentionMs ?? 14 * 24 * 3_600_000 });
+    this.associations = new AssociationProcessor({ env, dataDir: opts.dataDir, intervalMs: opts.associationIntervalMs ?? 600_000, log: this.log });
     const keys = () => this.credentials.get();
     const rejected = () => this.credentials.invalidate();
     if (opts.transport !== "poll" && identity.tlsEndpoint) {
@@ -205,6 +217,7 @@ export class Agent {
     if (this.poller && (!this.channel || this.opts.transport === "poll")) this.poller.start();
     else if (this.poller && this.channel && !this.channel.connected) this.poller.start();
     void this.reportHealth();
+    this.associations.start();
     this.healthTimer = setInterval(() => void this.reportHealth(), this.opts.healthIntervalMs ?? 300_000);
     this.healthTimer.unref();
   }
@@ -215,6 +228,7 @@ export class Agent {
     clearInterval(this.pruneTimer);
     clearTimeout(this.pollStopTimer);
     this.commands.stop();
+    this.associations.stop();
     this.replies.stop();
     this.credentials.stop();
     await this.sessions?.stop();

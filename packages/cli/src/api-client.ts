@@ -15,9 +15,9 @@ export type { ApiFlags } from "./api-options.js";
 export interface ResolvedApi {
   endpoint: string;
   region?: string;
-  /** CA certificates (PEM) to trust besides the public roots. */
+  /** CA certificates (PEM) to trust besides the public roots, and the files they come from. */
   ca?: string;
-  caFile?: string;
+  caFiles: string[];
   /** A named profile for the SDK's own credential chain. */
   profile?: string;
   /** Keys read from client.json's credentials file. */
@@ -81,13 +81,14 @@ export function resolveApi(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env
       2,
     );
   }
-  const caFile = flags.caFile ?? env.AWS_CA_BUNDLE ?? local?.caFile;
+  // --ca-file replaces the rest; otherwise the server's own CA is trusted besides AWS_CA_BUNDLE's.
+  const caFiles = flags.caFile ? [flags.caFile] : [env.AWS_CA_BUNDLE, local?.caFile].filter((f): f is string => Boolean(f));
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? local?.region;
   // Credentials: a named profile (flag, else AWS_PROFILE), else keys in the environment, else
   // client.json's profile. A profile the data dir's credentials file holds is read from there,
   // unless AWS_SHARED_CREDENTIALS_FILE names the file to use.
   const named = flags.profile ?? (env.AWS_ACCESS_KEY_ID ? undefined : env.AWS_PROFILE);
-  const out: ResolvedApi = { endpoint, region, caFile, ca: caFile ? readCa(caFile) : undefined, clientConfig: local };
+  const out: ResolvedApi = { endpoint, region, caFiles, ca: caFiles.length ? caFiles.map(readCa).join("\n") : undefined, clientConfig: local };
   const localKeys = (profile: string) => (local?.credentialsFile && !env.AWS_SHARED_CREDENTIALS_FILE ? keysOf(local.credentialsFile, profile) : undefined);
   if (named) {
     out.credentials = localKeys(named);

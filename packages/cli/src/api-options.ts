@@ -17,6 +17,6 @@ export function withApiOptions(cmd: Command): Command {
     )
     .option("--region <region>", "the region (default: AWS_REGION, else client.json's)")
     .option("--profile <name>", "a credentials profile (default: AWS_PROFILE or AWS_ACCESS_KEY_ID..., else client.json's profile in its credentials file)")
-    .option("--ca-file <pem>", "CA certificates to trust for the server and its wss:// stream URLs (default: AWS_CA_BUNDLE, else client.json's CA)")
+    .option("--ca-file <pem>", "CA certificates to trust for the server and its wss:// stream URLs (default: client.json's CA, and AWS_CA_BUNDLE's)")
     .option("--data-dir <dir>", "the server's data directory, whose client.json says all of the above (OPENSSM_DATA_DIR, default ./.openssm)");
 }

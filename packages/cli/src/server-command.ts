@@ -21,6 +21,10 @@ export function registerServerCommand(program: Command): void {
     .option("--tls-key <file>", "the key of --tls-cert (OPENSSM_TLS_KEY)")
     .option("--agent-poll-seconds <n>", "how long ec2messages GetMessages holds an empty poll (OPENSSM_AGENT_POLL_SECONDS, default 12)")
     .option(
+      "--record-port-sessions",
+      "record port-forwarding sessions byte for byte too (OPENSSM_RECORD_PORT_SESSIONS=1); off by default, as AWS logs only shell and command sessions",
+    )
+    .option(
       "--api-workers <n>",
       "extra processes that answer read-only API calls on the same port, for more throughput on several cores (OPENSSM_API_WORKERS, default 0; auto: one per CPU)",
     )
@@ -40,6 +44,7 @@ export function registerServerCommand(program: Command): void {
         tlsCertFile: o.tlsCert,
         tlsKeyFile: o.tlsKey,
         agentPollSeconds: o.agentPollSeconds,
+        recordPortSessions: o.recordPortSessions,
         apiWorkers: o.apiWorkers,
         regions: o.regions,
         accountId: o.accountId,
@@ -60,6 +65,7 @@ export function registerServerCommand(program: Command): void {
         lines.push(`  export AWS_SHARED_CREDENTIALS_FILE=${server.credentialsFile}`);
         lines.push(`  aws ssm describe-parameters --profile openssm --region us-east-1 --endpoint-url ${server.url}`);
       }
+      if (server.clientConfigFile) lines.push(`client config: ${server.clientConfigFile} (openssm session and command commands run here need no flags)`);
       process.stderr.write(`${lines.join("\n")}\n`);
       // Ctrl-C, or SIGTERM (from npm start, systemd, docker stop): close the listeners, the API workers
       // and storage, then exit. A second signal, or a close that hangs, ends the process at once.

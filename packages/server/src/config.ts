@@ -30,6 +30,11 @@ export interface ServerConfig {
   /** How long ec2messages GetMessages holds a poll open before answering an empty list. */
   agentPollSeconds: number;
   /**
+   * Record port-forwarding sessions byte for byte too. Off by default: AWS logs shell and command
+   * sessions, not what is forwarded through a port.
+   */
+  recordPortSessions: boolean;
+  /**
    * Extra processes that answer read-only API calls on the public port (0: the server is one
    * process). Everything else they pass to the main process; see workers/README.md.
    */
@@ -67,6 +72,7 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
     tlsCertFile: str(flags.tlsCertFile, "OPENSSM_TLS_CERT"),
     tlsKeyFile: str(flags.tlsKeyFile, "OPENSSM_TLS_KEY"),
     agentPollSeconds: Number(str(flags.agentPollSeconds, "OPENSSM_AGENT_POLL_SECONDS") ?? 12),
+    recordPortSessions: flag(flags.recordPortSessions, env.OPENSSM_RECORD_PORT_SESSIONS, "--record-port-sessions / OPENSSM_RECORD_PORT_SESSIONS"),
     apiWorkers: apiWorkers(str(flags.apiWorkers, "OPENSSM_API_WORKERS")),
     regions: checkRegionNames(list(flags.regions, env.OPENSSM_REGIONS)),
     accountId: accountId(str(flags.accountId, "OPENSSM_ACCOUNT_ID")),
@@ -78,6 +84,15 @@ function accountId(value: string | undefined): string | undefined {
     throw new Error(`--account-id / OPENSSM_ACCOUNT_ID must be an AWS account id: exactly 12 digits, such as 123456789012; got '${value}'`);
   }
   return value;
+}
+
+/** A switch: the flag when given, else the environment's 1/true/0/false; anything else is refused. */
+function flag(value: unknown, envValue: string | undefined, name: string): boolean {
+  if (value !== undefined && value !== null && value !== "") return value === true || value === "true" || value === "1";
+  if (envValue === undefined || envValue === "") return false;
+  if (envValue === "1" || envValue === "true") return true;
+  if (envValue === "0" || envValue === "false") return false;
+  throw new Error(`${name} must be 1, true, 0 or false; got '${envValue}'`);
 }
 
 function tlsPort(value: string | undefined): number | null {

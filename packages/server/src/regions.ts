@@ -69,8 +69,6 @@ export function checkRegionNames(names: readonly string[] | undefined): string[]
  * message, then says where its list comes from.
  */
 export function regionRefusal(region: string, allowed: readonly string[], fromOperator: boolean): string {
-  const source = fromOperator
-    ? "the regions set by --regions / OPENSSM_REGIONS"
-    : "AWS's region names (set --regions / OPENSSM_REGIONS to choose others)";
+  const source = fromOperator ? "the regions set by --regions / OPENSSM_REGIONS" : "AWS's region names (set --regions / OPENSSM_REGIONS to choose others)";
   return `Credential should be scoped to a valid region, not '${region.slice(0, 64)}'. This server accepts ${source}: ${allowed.join(", ")}.`;
 }

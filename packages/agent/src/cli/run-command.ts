@@ -58,9 +58,9 @@ export async function runCommand(flags: RunFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir ?? defaultDataDir());
   const store = new IdentityStore(dataDir);
 
-  /** One node's agent, from the identity in the data dir. */
-  const launch = (loaded: ReturnType<IdentityStore["load"]>) => {
-    const { identity, keys } = loaded;
+  /** The identity in the data dir, checked: what launch() needs, or an error saying what is wrong. */
+  const prepare = () => {
+    const { identity, keys } = identityOf(store, flags);
     if (transport === "mgs" && !identity.tlsEndpoint)
       throw new Error("--transport mgs needs the server's TLS endpoint (register with --tls-endpoint or pass --tls-endpoint)");
     let ca: Buffer | undefined;
@@ -71,6 +71,11 @@ export async function runCommand(flags: RunFlags): Promise<void> {
         throw new Error(`cannot read the CA file ${identity.caFile}: ${(e as Error).message}`);
       }
     }
+    return { identity, keys, ca };
+  };
+
+  /** One node's agent (not started). */
+  const launch = ({ identity, keys, ca }: ReturnType<typeof prepare>) => {
     const log = createLog(flags.logLevel, { instanceId: identity.instanceId });
     const http = new HttpTransport(ca);
     const agent = new Agent({
@@ -91,7 +96,7 @@ export async function runCommand(flags: RunFlags): Promise<void> {
 
   let running: ReturnType<typeof launch>;
   try {
-    running = launch(identityOf(store, flags));
+    running = launch(prepare());
   } catch (e) {
     fail((e as Error).message);
   }
@@ -112,19 +117,20 @@ export async function runCommand(flags: RunFlags): Promise<void> {
     const stored = storedInstanceId(store);
     if (stopping || reloading || !stored || stored === running.identity.instanceId) return;
     const previous = running;
-    let next: ReturnType<typeof launch>;
+    let next: ReturnType<typeof prepare>;
     try {
-      next = launch(identityOf(store, flags));
+      next = prepare();
     } catch (e) {
       previous.log.error({ err: e }, "the data dir holds a new identity that cannot be used; keeping the current one");
       return;
     }
     previous.log.info({ newInstanceId: next.identity.instanceId }, "the data dir holds a new identity (register --force): reloading");
+    // The old node's agent stops first: the two must not share the data dir's command and reply stores.
     await previous.agent.stop().catch(() => undefined);
     previous.http.close();
-    running = next;
-    await next.agent.start();
-    next.log.info({ previousInstanceId: previous.identity.instanceId, endpoint: next.identity.endpoint }, "openssm-agent running with the new identity");
+    running = launch(next);
+    await running.agent.start();
+    running.log.info({ previousInstanceId: previous.identity.instanceId, endpoint: next.identity.endpoint }, "openssm-agent running with the new identity");
   };
   const checkIdentity = () => {
     if (reloading) return;

@@ -7,7 +7,7 @@ import { DocumentError, documentContent, type ParsedDocument, parseDocument } fr
 import { parameterStoreReferences, substituteParameterStore } from "../documents/parameters.js";
 import { OutputStream, STDERR_CAP, STDOUT_CAP, combinedOutput } from "../exec/output-stream.js";
 import type { PlatformType } from "../health/platform-info.js";
-import type { PluginResult, StepContext } from "../plugins/plugin.js";
+import type { AgentHooks, PluginResult, StepContext } from "../plugins/plugin.js";
 import type { ReplyQueue } from "../transport/reply-queue.js";
 import type { CommandRecord, StepRecord } from "./command-record.js";
 import type { CommandStore } from "./command-store.js";
@@ -38,6 +38,8 @@ export interface RunnerEnv {
   /** additionalInfo.ableToOpenMGSConnection (ec2messages replies) */
   ableToOpenMgs(): boolean | undefined;
   log: Logger;
+  /** What plugins may ask of the agent (State Manager, Inventory). */
+  hooks?: AgentHooks;
 }
 
 /** Pieces of running output: at most this many characters per stream per reply. */
@@ -217,6 +219,8 @@ export class DocumentRunner {
   private context(doc: ParsedDocument, i: number, st: StepRecord, stdout: OutputStream, stderr: OutputStream, depth: number): StepContext {
     const r = this.record;
     return {
+      instanceId: this.env.instanceId,
+      hooks: this.env.hooks ?? {},
       step: doc.steps[i],
       record: r,
       state: st,

@@ -1,5 +1,7 @@
 import type { PlatformType } from "../health/platform-info.js";
 import type { Plugin } from "./plugin.js";
+import { softwareInventory } from "../inventory/software-inventory.js";
+import { refreshAssociation } from "./refresh-association.js";
 import { runDocument } from "./run-document.js";
 import { runShellScript } from "./run-shell-script.js";
 
@@ -7,6 +9,8 @@ import { runShellScript } from "./run-shell-script.js";
 export const plugins = new Map<string, Plugin>([
   [runShellScript.name, runShellScript],
   [runDocument.name, runDocument],
+  [refreshAssociation.name, refreshAssociation],
+  [softwareInventory.name, softwareInventory],
 ]);
 
 /** Plugins amazon-ssm-agent knows; a step with one of these that this agent lacks is skipped (2.2) or fails (earlier schemas). */

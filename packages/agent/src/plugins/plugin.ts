@@ -4,8 +4,21 @@ import type { DocumentStep } from "../documents/document-steps.js";
 import type { OutputStream } from "../exec/output-stream.js";
 import type { PlatformType } from "../health/platform-info.js";
 
+/** What the agent offers plugins beyond running processes (State Manager, Inventory). */
+export interface AgentHooks {
+  /** aws:refreshAssociation: look at the node's associations now and apply those waiting (all when `ids` is empty). */
+  refreshAssociations?(ids: string[]): void;
+  /** Where aws:softwareInventory keeps what it last sent (content hashes); none: in memory. */
+  inventoryDir?: string;
+  /** Where custom inventory files are read from (<dir>/*.json). */
+  customInventoryDir?: string;
+}
+
 /** What a plugin gets to run one step. */
 export interface StepContext {
+  /** The managed node's id. */
+  instanceId: string;
+  hooks: AgentHooks;
   step: DocumentStep;
   record: CommandRecord;
   state: StepRecord;

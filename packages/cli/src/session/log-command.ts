@@ -42,11 +42,14 @@ export async function sessionLog(sessionId: string, flags: LogFlags): Promise<vo
       EndDate: iso(row.end_date),
       StartSessionRequestId: row.request_id,
       SourceIp: audit?.sourceIp,
-      RecordingRetainedUntil: row.recording_purged ? "purged" : row.retain_until ? iso(row.retain_until) : row.end_date ? "forever" : "after the session ends",
+      RecordingRetainedUntil: row.recorded === 0 ? "not recorded" : row.recording_purged ? "purged" : row.retain_until ? iso(row.retain_until) : row.end_date ? "forever" : "after the session ends",
     };
     if (flags.info) {
       process.stdout.write(`${JSON.stringify(info, null, 4)}\n`);
       return;
+    }
+    if (row.recorded === 0) {
+      throw new CliError(`session ${sessionId} forwarded a port and was not recorded (the server records port forwarding only with --record-port-sessions)`);
     }
     if (row.recording_purged) throw new CliError(`the recording of session ${sessionId} was deleted when its retention ended`);
     const events = await readRecording(s.db, await s.masterKey(), row.session_id, Buffer.from(row.recording_key));

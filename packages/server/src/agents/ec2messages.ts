@@ -75,9 +75,7 @@ const getMessages = op<Record<string, unknown>, unknown>({
       throw new ApiError("ValidationException", "VisibilityTimeoutInSeconds must be a whole number of seconds from 1 to 43200.");
     }
     const visibilityMs = (typeof vis === "number" ? vis : DEFAULT_VISIBILITY_SECONDS) * 1000;
-    ctx.services.log.warn({ node }, "DBG GetMessages start");
     await heardFrom(ctx, node, "ec2messages");
-    ctx.services.log.warn({ node }, "DBG GetMessages heard");
     const hub = deliveryHub(ctx.services);
     const deadline = Date.now() + ctx.services.config.agentPollSeconds * 1000;
     refuseDeregistered(hub, node);
@@ -85,11 +83,9 @@ const getMessages = op<Record<string, unknown>, unknown>({
     while (taken.length === 0 && !hub.isStopped && Date.now() < deadline) {
       await hub.wait(node, Math.min(RECHECK_MS, deadline - Date.now()));
       if (hub.isStopped) break;
-      ctx.services.log.warn({ node, d: hub.isDeregistered(node) }, "DBG GetMessages woke");
       refuseDeregistered(hub, node);
       taken = await claimForPoll(ctx, node, visibilityMs);
     }
-    ctx.services.log.warn({ node }, "DBG GetMessages end");
     for (const row of taken) await notifyDelivered(ctx, row);
     return { Destination: destination, MessagesRequestId: requestId, Messages: taken.map(toInstanceMessage) };
   },

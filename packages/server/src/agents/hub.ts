@@ -31,6 +31,8 @@ const DEREGISTERED_MEMORY_MS = 5 * 60_000;
  */
 export class DeliveryHub {
   private channels = new Map<string, ControlChannelHandle>();
+  /** Every control-channel connection here, open or still waiting for its OpenControlChannelInput. */
+  private connections = new Set<ControlChannelHandle>();
   private waiters = new Map<string, Set<() => void>>();
   private timer?: NodeJS.Timeout;
   private polling = false;
@@ -53,8 +55,9 @@ export class DeliveryHub {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     for (const id of [...this.waiters.keys()]) this.wake(id);
-    for (const ch of [...this.channels.values()]) ch.close("server shutting down");
+    for (const ch of new Set([...this.connections, ...this.channels.values()])) ch.close("server shutting down");
     this.channels.clear();
+    this.connections.clear();
     await leave(this.services, this.replicaId).catch((err) => this.services.log.warn({ err }, "could not remove this replica from storage"));
   }
 
@@ -73,7 +76,21 @@ export class DeliveryHub {
   }
 
   /** Registers a channel; a previous channel of the same node (a reconnect) is closed. */
+  /** A connection was upgraded (its OpenControlChannelInput still to come); false, and closed, when the server is stopping. */
+  accept(handle: ControlChannelHandle): boolean {
+    if (this.stopped) {
+      handle.close("server shutting down");
+      return false;
+    }
+    this.connections.add(handle);
+    return true;
+  }
+
   attach(handle: ControlChannelHandle): void {
+    if (this.stopped) {
+      handle.close("server shutting down");
+      return;
+    }
     const previous = this.channels.get(handle.instanceId);
     this.channels.set(handle.instanceId, handle);
     if (previous && previous !== handle) previous.close("replaced by a newer control channel");
@@ -81,6 +98,7 @@ export class DeliveryHub {
   }
 
   detach(handle: ControlChannelHandle): void {
+    this.connections.delete(handle);
     if (this.channels.get(handle.instanceId) !== handle) return;
     this.channels.delete(handle.instanceId);
     this.remember(forgetChannelHome(this.services, this.replicaId, handle.instanceId));
@@ -104,7 +122,6 @@ export class DeliveryHub {
 
   /** The node was deregistered: its channel closes and its polls end at once, refused (see `isDeregistered`). */
   nodeDeregistered(instanceId: string): void {
-    this.services.log.warn({ instanceId, waiters: [...this.waiters.keys()] }, "DBG nodeDeregistered");
     this.deregistered.set(instanceId, Date.now());
     const ch = this.channels.get(instanceId);
     if (ch) {
@@ -157,7 +174,6 @@ export class DeliveryHub {
     }
     const ids = [...new Set([...this.channels.keys(), ...this.waiters.keys()])];
     if (ids.length === 0) return;
-    this.services.log.warn({ ids }, "DBG poll");
     this.polling = true;
     try {
       // A node deregistered through another replica loses its channel and polls here within a second.

@@ -1,8 +1,14 @@
 import { agentChannelsCapability } from "../agents/index.js";
 import type { Capability } from "../runtime.js";
+import { associationsCapability } from "./associations/index.js";
+import { automationCapability } from "./automation/index.js";
+import { calendarCapability } from "./calendar/index.js";
 import { commandsCapability } from "./commands/index.js";
+import { complianceCapability } from "./compliance/index.js";
 import { documentsCapability } from "./documents/index.js";
+import { inventoryCapability } from "./inventory/index.js";
 import { kmsCapability } from "./kms/index.js";
+import { maintenanceWindowsCapability } from "./maintenance-windows/index.js";
 import { nodesCapability } from "./nodes/index.js";
 import { parametersCapability } from "./parameters/index.js";
 import { sessionsCapability } from "./sessions/index.js";
@@ -20,4 +26,10 @@ export const capabilities: Capability[] = [
   parametersCapability,
   sessionsCapability,
   settingsCapability,
+  inventoryCapability,
+  complianceCapability,
+  associationsCapability,
+  calendarCapability,
+  automationCapability,
+  maintenanceWindowsCapability,
 ];

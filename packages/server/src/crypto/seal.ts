@@ -23,3 +23,16 @@ export function unseal(key: Buffer, sealed: Buffer, aad?: string): Buffer {
   decipher.setAuthTag(tag);
   return Buffer.concat([decipher.update(sealed.subarray(29)), decipher.final()]);
 }
+
+/**
+ * Data keys, for what is sealed piece by piece (session recordings, command output): a fresh 256-bit
+ * key sealed under the master key and bound to `aad` (the record it belongs to); store it beside the
+ * pieces, and deleting it makes them unreadable.
+ */
+export function newDataKey(masterKey: Buffer, aad: string): Buffer {
+  return seal(masterKey, randomBytes(32), aad);
+}
+
+export function openDataKey(masterKey: Buffer, sealedKey: Buffer, aad: string): Buffer {
+  return unseal(masterKey, Buffer.from(sealedKey), aad);
+}

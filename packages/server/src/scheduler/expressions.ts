@@ -10,6 +10,8 @@
  */
 import { dayOfWeek, daysInMonth, fromLocal, toLocal } from "./zoned-time.js";
 
+export { isTimeZone } from "./zoned-time.js";
+
 export type ScheduleKind = "cron" | "rate" | "at";
 
 /** The day-of-month field: every day, a set of days, the last day (less `offset`), the weekday nearest a day, the last weekday. */
@@ -220,7 +222,7 @@ function parseAt(body: string, fail: (problem: string) => never): NonNullable<Sc
  */
 export function parseSchedule(expression: string, opts: { minRateMinutes?: number; allow?: ScheduleKind[] } = {}): Schedule {
   const text = expression.trim();
-  const fail = (problem: string): never => {
+  const fail: (problem: string) => never = (problem) => {
     throw new ScheduleError(text, problem);
   };
   const m = /^(cron|rate|at)\((.*)\)$/s.exec(text);
@@ -283,7 +285,7 @@ function dayMatches(c: CronFields, year: number, month: number, day: number): bo
 function nextCron(c: CronFields, after: number, timeZone?: string): number | undefined {
   // Wall times more than a few hours before `after`'s own can't be after it, whatever daylight saving does.
   const a = toLocal(after, timeZone);
-  const floorWall = Date.UTC(a.year, a.month - 1, a.day, a.hour, a.minute, a.second) - 3 * HOUR;
+  const floorWall = Date.UTC(a.year, a.month - 1, a.day, a.hour, a.minute, a.second) - (timeZone ? 3 * HOUR : 0);
   const start = toLocal(floorWall, undefined);
   const lastYear = c.years ? c.years[c.years.length - 1] : MAX_YEAR;
   for (let year = start.year; year <= lastYear; year++) {
@@ -350,8 +352,8 @@ export function nextOccurrence(s: Schedule, after: number, opts: OccurrenceOptio
   const c = s.cron as CronFields;
   const offset = opts.offsetDays ?? 0;
   const floor = opts.notBefore ?? Number.NEGATIVE_INFINITY;
-  // A match whose shifted instant is after `after` is at most `offset` days (and a DST hour) before it.
-  let from = Math.max(after - offset * DAY - 2 * HOUR, floor);
+  // A match whose shifted instant is after `after` is `offset` local days before it (give or take a DST hour).
+  let from = Math.max(offset ? shiftDays(after, -offset, timeZone) - 3 * HOUR : after, floor);
   for (let guard = 0; guard < 100_000; guard++) {
     const match = nextCron(c, from, timeZone);
     if (match === undefined) return undefined;

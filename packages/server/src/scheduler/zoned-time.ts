@@ -55,19 +55,21 @@ const isUtc = (timeZone: string | undefined) => !timeZone || UTC_NAMES.has(timeZ
 
 /** The local date and time of an instant in the zone (UTC when none is given). */
 export function toLocal(epochMs: number, timeZone?: string): LocalTime {
-  if (isUtc(timeZone)) {
-    const d = new Date(epochMs);
-    return {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hour: d.getUTCHours(),
-      minute: d.getUTCMinutes(),
-      second: d.getUTCSeconds(),
-      dow: d.getUTCDay(),
-    };
-  }
-  const parts = formatter(timeZone as string).formatToParts(new Date(epochMs));
+  const d = new Date(isUtc(timeZone) ? epochMs : epochMs + zoneOffset(epochMs, timeZone));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    dow: d.getUTCDay(),
+  };
+}
+
+/** The zone's wall clock at an instant, read from Intl (slow: zoneOffset caches what it finds). */
+function intlLocal(epochMs: number, timeZone: string): LocalTime {
+  const parts = formatter(timeZone).formatToParts(new Date(epochMs));
   const t: LocalTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, dow: 0 };
   for (const p of parts) {
     switch (p.type) {
@@ -97,12 +99,25 @@ export function toLocal(epochMs: number, timeZone?: string): LocalTime {
   return t;
 }
 
+const QUARTER_HOUR = 900_000;
+/** Offsets by zone and quarter hour: zones change their offset only at quarter-hour instants (since 1900). */
+const offsetCache = new Map<string, Map<number, number>>();
+
 /** How far the zone's wall clock is ahead of UTC at an instant, in ms. */
 export function zoneOffset(epochMs: number, timeZone?: string): number {
   if (isUtc(timeZone)) return 0;
-  const whole = Math.floor(epochMs / 1000) * 1000;
-  const l = toLocal(whole, timeZone);
-  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - whole;
+  const zone = timeZone as string;
+  const bucket = Math.floor(epochMs / QUARTER_HOUR);
+  let cache = offsetCache.get(zone);
+  if (!cache) offsetCache.set(zone, (cache = new Map()));
+  const known = cache.get(bucket);
+  if (known !== undefined) return known;
+  const whole = bucket * QUARTER_HOUR;
+  const l = intlLocal(whole, zone);
+  const offset = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - whole;
+  if (cache.size > 200_000) cache.clear();
+  cache.set(bucket, offset);
+  return offset;
 }
 
 const HOUR = 3_600_000;

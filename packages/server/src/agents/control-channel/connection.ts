@@ -57,6 +57,7 @@ export class ControlChannelConnection implements ControlChannelHandle {
   }
 
   start(): void {
+    if (!deliveryHub(this.services).accept(this)) return;
     this.timers.push(
       setTimeout(() => {
         if (this.state === "opening") this.close("no OpenControlChannelInput within 30 seconds");

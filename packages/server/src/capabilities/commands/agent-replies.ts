@@ -3,8 +3,8 @@ import { parseJobMessageId, Topic } from "@openssm/protocol";
 import type { DeliveryHandler, ReplyEvent } from "../../agents/index.js";
 import type { Services } from "../../runtime.js";
 import { moveInvocation } from "./invocations.js";
-import { composeSummary, SUMMARY_LIMIT, truncateSummary } from "./output-pieces.js";
-import { readOutput, storeOutput } from "./output-store.js";
+import { composeSummary, cutByAgent, SUMMARY_LIMIT, truncateSummary } from "./output-pieces.js";
+import { type OutputKey, outputKeyFor, readOutput, sealSummary, storeOutput } from "./output-store.js";
 import { advanceCommand, refreshCommandStatus } from "./rollout.js";
 import { invocationFromDocumentStatus, isTerminal, pluginFromAgentStatus } from "./statuses.js";
 import { getCommand, getInvocation } from "./store.js";
@@ -50,8 +50,17 @@ async function markStarted(services: Services, commandId: string, instanceId: st
 /** Stores one plugin's report: its output (always), its status (unless final already). */
 async function applyPlugin(services: Services, commandId: string, instanceId: string, name: string, rs: PluginRuntimeStatus, seq: number): Promise<void> {
   const key = { commandId, instanceId, plugin: name };
-  if (typeof rs.standardOutput === "string") await storeOutput(services.db, key, "stdout", rs.standardOutput, numberOrUndefined(rs.standardOutputOffset));
-  if (typeof rs.standardError === "string") await storeOutput(services.db, key, "stderr", rs.standardError, numberOrUndefined(rs.standardErrorOffset));
+  const cut = { stdout_cut: 0, stderr_cut: 0 };
+  if (typeof rs.standardOutput === "string") {
+    const offset = numberOrUndefined(rs.standardOutputOffset);
+    await storeOutput(services, key, "stdout", rs.standardOutput, offset);
+    if (cutByAgent(rs.standardOutput, offset)) cut.stdout_cut = 1;
+  }
+  if (typeof rs.standardError === "string") {
+    const offset = numberOrUndefined(rs.standardErrorOffset);
+    await storeOutput(services, key, "stderr", rs.standardError, offset);
+    if (cutByAgent(rs.standardError, offset)) cut.stderr_cut = 1;
+  }
   const d = commandDb(services.db);
   const existing = await d
     .selectFrom("commands_plugins")
@@ -60,12 +69,16 @@ async function applyPlugin(services: Services, commandId: string, instanceId: st
     .where("instance_id", "=", instanceId)
     .where("name", "=", name)
     .executeTakeFirst();
-  if (existing?.terminal === 1) return;
+  if (existing?.terminal === 1) {
+    await markCut(services, key, cut);
+    return;
+  }
   const p = pluginFromAgentStatus(String(rs.status ?? ""));
   const summary =
     typeof rs.output === "string" && rs.output
       ? truncateSummary(rs.output)
-      : composeSummary(await readOutput(services.db, key, "stdout", SUMMARY_LIMIT), await readOutput(services.db, key, "stderr", SUMMARY_LIMIT));
+      : composeSummary(await readOutput(services, key, "stdout", SUMMARY_LIMIT), await readOutput(services, key, "stderr", SUMMARY_LIMIT));
+  const outputKey = summary ? await outputKeyFor(services, commandId, instanceId) : undefined;
   const values = {
     status: p.status,
     status_details: p.details,
@@ -73,7 +86,8 @@ async function applyPlugin(services: Services, commandId: string, instanceId: st
     response_code: p.terminal && Number.isInteger(rs.code) ? rs.code : -1,
     response_start: parseTime(rs.startDateTime),
     response_finish: p.terminal ? parseTime(rs.endDateTime) : null,
-    output: summary,
+    output: "",
+    output_sealed: outputKey ? sealSummary(outputKey, commandId, instanceId, name, summary) : null,
   };
   if (existing) {
     await d
@@ -91,6 +105,25 @@ async function applyPlugin(services: Services, commandId: string, instanceId: st
       .onConflict((oc) => oc.columns(["command_id", "instance_id", "name"]).doNothing())
       .execute();
   }
+  await markCut(services, key, cut);
+}
+
+/**
+ * Notes that the agent sent only the start of a stream (its full text would have gone to S3): the
+ * step and the invocation then give no StandardOutputUrl / StandardErrorUrl for it. Never undone.
+ */
+async function markCut(services: Services, key: OutputKey, cut: { stdout_cut: number; stderr_cut: number }): Promise<void> {
+  const set = { ...(cut.stdout_cut ? { stdout_cut: 1 } : {}), ...(cut.stderr_cut ? { stderr_cut: 1 } : {}) };
+  if (Object.keys(set).length === 0) return;
+  const d = commandDb(services.db);
+  await d
+    .updateTable("commands_plugins")
+    .set(set)
+    .where("command_id", "=", key.commandId)
+    .where("instance_id", "=", key.instanceId)
+    .where("name", "=", key.plugin)
+    .execute();
+  await d.updateTable("commands_invocations").set(set).where("command_id", "=", key.commandId).where("instance_id", "=", key.instanceId).execute();
 }
 
 function numberOrUndefined(v: unknown): number | undefined {

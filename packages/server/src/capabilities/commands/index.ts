@@ -1,12 +1,15 @@
 import { onNodeDeregistered, registerDeliveryHandler } from "../../agents/index.js";
-import type { Capability, ServerSlot, Services } from "../../runtime.js";
+import type { SendCommandRequest, SendCommandResult } from "@aws-sdk/client-ssm";
+import { ANY_RESOURCE, type Capability, type RequestContext, type ServerSlot, type Services } from "../../runtime.js";
 import { cancelCommandDelivery, sendCommandDelivery } from "./agent-replies.js";
 import { cancelCommand } from "./cancel-command.js";
 import { moveInvocation } from "./invocations.js";
 import { getCommandInvocation, listCommandInvocations, listCommands } from "./list-operations.js";
 import { registerOutputRoute } from "./output-route.js";
+import { sealStoredPlaintext } from "./output-store.js";
 import { advanceCommand, settleRollouts } from "./rollout.js";
 import { sendCommand } from "./send-command.js";
+import { getCommand } from "./store.js";
 import { commandDb, commandMigrations } from "./tables.js";
 import { runCommandTimeouts } from "./timeouts.js";
 
@@ -28,6 +31,9 @@ async function nodeGone(services: Services, instanceId: string): Promise<void> {
   }
 }
 
+/** Whether this server found no plaintext output left from before output was sealed (none is written any more). */
+const PLAINTEXT_SEALED: ServerSlot<{ done: boolean }> = { name: "commands.plaintext-sealed", create: () => ({ done: false }) };
+
 /** What start() subscribed to in this server, undone at stop. */
 const SUBSCRIPTIONS: ServerSlot<(() => void)[]> = { name: "commands.subscriptions", create: () => [] };
 
@@ -43,6 +49,13 @@ export const commandsCapability: Capability = {
     registerDeliveryHandler(services, sendCommandDelivery);
     registerDeliveryHandler(services, cancelCommandDelivery);
     services.scheduler.register({ name: "commands-timeouts", run: (now) => runCommandTimeouts(services, now) });
+    services.scheduler.register({
+      name: "commands-seal-output",
+      async run() {
+        const state = services.own(PLAINTEXT_SEALED);
+        if (!state.done) state.done = await sealStoredPlaintext(services);
+      },
+    });
     services.own(SUBSCRIPTIONS).push(
       onNodeDeregistered(services, (_scope, instanceId) => {
         nodeGone(services, instanceId).catch((err) => services.log.error({ err, instanceId }, "ending a deregistered node's invocations failed"));
@@ -57,3 +70,27 @@ export const commandsCapability: Capability = {
     registerOutputRoute(app, deps);
   },
 };
+
+/**
+ * SendCommand on behalf of another capability (maintenance window tasks), as `ctx`'s principal: the
+ * same authorization (ssm:SendCommand on the document and every node) and handler as the API call.
+ */
+export async function sendCommandAs(ctx: RequestContext, input: SendCommandRequest): Promise<SendCommandResult> {
+  const declared = await sendCommand.resources?.(ctx, input);
+  if (!declared || Array.isArray(declared)) throw new Error("SendCommand declares its resources with what it prepared");
+  await ctx.authorize("ssm:SendCommand", declared.resources, declared.context);
+  return sendCommand.handle(ctx, input, declared.prepared);
+}
+
+/** CancelCommand on behalf of another capability, as `ctx`'s principal. */
+export async function cancelCommandAs(ctx: RequestContext, commandId: string): Promise<void> {
+  await ctx.authorize("ssm:CancelCommand", ANY_RESOURCE());
+  await cancelCommand.handle(ctx, { CommandId: commandId }, undefined);
+}
+
+/** A command's status as ListCommands shows it, or undefined when it is not there. */
+export async function commandStatus(services: Services, commandId: string): Promise<{ status: string; statusDetails: string; finished: boolean } | undefined> {
+  const row = await getCommand(services.db, commandId);
+  return row ? { status: row.status, statusDetails: row.status_details, finished: row.finished_at !== null } : undefined;
+}
+export { concurrencyLimit, errorLimit } from "./rate-control.js";

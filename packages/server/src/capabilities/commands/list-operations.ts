@@ -12,7 +12,7 @@ import { isNumberAndString, pageRequest } from "../../http/paging.js";
 import { checkCommandId, parseFilters } from "./listing.js";
 import { readOutput } from "./output-store.js";
 import { STDERR_API_LIMIT, STDOUT_API_LIMIT } from "./output-pieces.js";
-import { outputUrl } from "./output-urls.js";
+import { heldOutputUrl } from "./output-urls.js";
 import { getInvocation, getScopedCommand, listPlugins } from "./store.js";
 import { type CommandRow, commandDb } from "./tables.js";
 import { commandView, invocationView } from "./views.js";
@@ -206,10 +206,10 @@ export const getCommandInvocation = op<GetCommandInvocationRequest, GetCommandIn
       ExecutionElapsedTime: elapsed(plugin.response_start, plugin.response_finish),
       Status: status as GetCommandInvocationResult["Status"],
       StatusDetails: details,
-      StandardOutputContent: await readOutput(ctx.services.db, key, "stdout", STDOUT_API_LIMIT),
-      StandardErrorContent: await readOutput(ctx.services.db, key, "stderr", STDERR_API_LIMIT),
-      StandardOutputUrl: outputUrl(ctx.services, cmd.command_id, inv.instance_id, plugin.name, "stdout"),
-      StandardErrorUrl: outputUrl(ctx.services, cmd.command_id, inv.instance_id, plugin.name, "stderr"),
+      StandardOutputContent: await readOutput(ctx.services, key, "stdout", STDOUT_API_LIMIT),
+      StandardErrorContent: await readOutput(ctx.services, key, "stderr", STDERR_API_LIMIT),
+      StandardOutputUrl: heldOutputUrl(ctx.services, cmd.command_id, inv.instance_id, plugin.name, "stdout", plugin),
+      StandardErrorUrl: heldOutputUrl(ctx.services, cmd.command_id, inv.instance_id, plugin.name, "stderr", plugin),
     };
   },
 });

@@ -3,6 +3,8 @@ export const STDOUT_API_LIMIT = 24_000;
 export const STDERR_API_LIMIT = 8_000;
 /** CommandPlugin.Output and TraceOutput. */
 export const SUMMARY_LIMIT = 2_500;
+/** AWS's agent sends at most this many bytes of a step's stdout or stderr, cut with a suffix; the rest would go to S3. */
+export const AGENT_STREAM_BYTES = 24_000;
 /** A streamed piece larger than this is refused (the agent sends smaller ones). */
 export const MAX_PIECE_LENGTH = 100_000;
 /** Output beyond this offset is not kept. */
@@ -40,4 +42,13 @@ export function truncateSummary(text: string, limit = SUMMARY_LIMIT): string {
 export function composeSummary(stdout: string, stderr: string): string {
   const text = stderr ? `${stdout}${stdout && !stdout.endsWith("\n") ? "\n" : ""}----------ERROR-------\n${stderr}` : stdout;
   return truncateSummary(text);
+}
+
+/**
+ * Whether a reply's stdout/stderr is only the start of the stream. Pieces with an offset (the openssm
+ * streaming extension) add up to the whole; without one (AWS's agent) a text of 24,000 bytes or more
+ * was cut by the agent (it keeps 24,000 bytes, the last ones "--output truncated--").
+ */
+export function cutByAgent(text: string, offset: number | undefined): boolean {
+  return offset === undefined && Buffer.byteLength(text, "utf8") >= AGENT_STREAM_BYTES;
 }

@@ -27,11 +27,15 @@ export function registerOutputRoute(app: FastifyInstance, deps: HttpDeps): void 
         const cmd = await getScopedCommand(deps.services.db, ctx, commandId);
         const inv = cmd ? await getInvocation(deps.services.db, commandId, instanceId) : undefined;
         if (!cmd || !inv) throw new ApiError("InvocationDoesNotExist", `Command ${commandId} has no invocation on ${instanceId} in ${ctx.region}.`, 404);
-        if (!(await listPlugins(deps.services.db, commandId, instanceId)).some((p) => p.name === plugin)) {
-          throw new ApiError("InvalidPluginName", `Command ${commandId} has no step named ${plugin}.`, 404);
-        }
-        const text = await readOutput(deps.services.db, { commandId, instanceId, plugin }, stream);
-        return reply.code(200).header("content-type", "text/plain; charset=utf-8").header("x-amzn-requestid", ctx.requestId).send(text);
+        const step = (await listPlugins(deps.services.db, commandId, instanceId)).find((p) => p.name === plugin);
+        if (!step) throw new ApiError("InvalidPluginName", `Command ${commandId} has no step named ${plugin}.`, 404);
+        const text = await readOutput(deps.services, { commandId, instanceId, plugin }, stream);
+        // The agent sent only the start of this stream (AWS's agent keeps 24,000 bytes): say so.
+        const cut = stream === "stdout" ? step.stdout_cut : step.stderr_cut;
+        return reply
+          .code(200)
+          .headers({ "content-type": "text/plain; charset=utf-8", "x-amzn-requestid": ctx.requestId, "x-openssm-output-complete": cut ? "false" : "true" })
+          .send(text);
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
         const status =

@@ -10,3 +10,18 @@ export function outputUrl(services: Services, commandId: string, instanceId: str
   const segment = (s: string) => encodeURIComponent(s).replace(/%3A/g, ":");
   return `${base}${OUTPUT_ROUTE}/${segment(commandId)}/${segment(instanceId)}/${segment(plugin)}/${stream}`;
 }
+
+/**
+ * The URL of a stream's whole text, or "" when the whole is not held: AWS's agent sent only its first
+ * 24,000 bytes (the rest would have gone to S3; AWS gives no URL without an S3 bucket either).
+ */
+export function heldOutputUrl(
+  services: Services,
+  commandId: string,
+  instanceId: string,
+  plugin: string,
+  stream: "stdout" | "stderr",
+  cut: { stdout_cut: number | null; stderr_cut: number | null },
+): string {
+  return (stream === "stdout" ? cut.stdout_cut : cut.stderr_cut) ? "" : outputUrl(services, commandId, instanceId, plugin, stream);
+}

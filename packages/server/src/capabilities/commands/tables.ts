@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from "kysely";
-import type { AnyDb } from "../../storage/database.js";
+import type { AnyDb, Engine } from "../../storage/database.js";
 
 /** Run Command: commands, one invocation per target node, one plugin row per document step, and the output. */
 export interface CommandTables {
@@ -74,6 +74,11 @@ export interface CommandTables {
     /** The aws.ssm.cancelCommand message sent for it, if any. */
     cancel_message_id: string | null;
     updated_at: number;
+    /** The data key its output and summaries are sealed with, itself sealed under the master key (set with the first output). */
+    output_key: Buffer | null;
+    /** 1 when the agent sent only the start of a step's stdout / stderr (AWS's agent cuts at 24,000 bytes): the whole is not held. */
+    stdout_cut: number | null;
+    stderr_cut: number | null;
   };
   commands_plugins: {
     command_id: string;
@@ -85,11 +90,28 @@ export interface CommandTables {
     response_code: number;
     response_start: number | null;
     response_finish: number | null;
-    /** The agent's combined output summary (shown as CommandPlugin.Output, at most 2500 characters). */
+    /** Before output was sealed: the summary in plaintext (sealed and emptied by the commands-seal-output job). */
     output: string;
+    /** The agent's combined output summary (CommandPlugin.Output, at most 2500 characters), sealed under the invocation's output key. */
+    output_sealed: Buffer | null;
     terminal: number;
+    /** 1 when the agent sent only the start of this step's stdout / stderr: the whole is not held. */
+    stdout_cut: number | null;
+    stderr_cut: number | null;
   };
-  /** Pieces of a plugin's stdout/stderr, keyed by their offset in the whole text. */
+  /** Pieces of a plugin's stdout/stderr, keyed by their offset in the whole text, sealed under the invocation's output key. */
+  commands_output_sealed: {
+    command_id: string;
+    instance_id: string;
+    plugin: string;
+    stream: string;
+    /** Offset of the piece in the whole text (UTF-16 code units). */
+    position: number;
+    /** Length of the piece's text (UTF-16 code units): a longer piece at the same offset replaces it. */
+    length: number;
+    data: Buffer;
+  };
+  /** Before output was sealed: pieces in plaintext, sealed into commands_output_sealed by the commands-seal-output job. */
   commands_output: {
     command_id: string;
     instance_id: string;
@@ -107,7 +129,8 @@ export type CommandRow = CommandTables["commands_commands"];
 export type InvocationRow = CommandTables["commands_invocations"];
 export type PluginRow = CommandTables["commands_plugins"];
 
-export function commandMigrations(): Record<string, Migration> {
+export function commandMigrations(engine: Engine): Record<string, Migration> {
+  const blob = engine === "postgres" ? "bytea" : "blob";
   return {
     "commands-001-init": {
       async up(db: AnyDb) {
@@ -209,6 +232,33 @@ export function commandMigrations(): Record<string, Migration> {
           .addColumn("position", "bigint", (c) => c.notNull())
           .addColumn("text", "text", (c) => c.notNull())
           .addPrimaryKeyConstraint("commands_output_pk", ["command_id", "instance_id", "plugin", "stream", "position"])
+          .execute();
+      },
+    },
+    "commands-002-sealed-output": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("commands_invocations").addColumn("output_key", blob).execute();
+        for (const table of ["commands_invocations", "commands_plugins"]) {
+          await db.schema
+            .alterTable(table)
+            .addColumn("stdout_cut", "integer", (c) => c.defaultTo(0))
+            .execute();
+          await db.schema
+            .alterTable(table)
+            .addColumn("stderr_cut", "integer", (c) => c.defaultTo(0))
+            .execute();
+        }
+        await db.schema.alterTable("commands_plugins").addColumn("output_sealed", blob).execute();
+        await db.schema
+          .createTable("commands_output_sealed")
+          .addColumn("command_id", "varchar(36)", (c) => c.notNull())
+          .addColumn("instance_id", "varchar(64)", (c) => c.notNull())
+          .addColumn("plugin", "varchar(200)", (c) => c.notNull())
+          .addColumn("stream", "varchar(8)", (c) => c.notNull())
+          .addColumn("position", "bigint", (c) => c.notNull())
+          .addColumn("length", "bigint", (c) => c.notNull())
+          .addColumn("data", blob, (c) => c.notNull())
+          .addPrimaryKeyConstraint("commands_output_sealed_pk", ["command_id", "instance_id", "plugin", "stream", "position"])
           .execute();
       },
     },

@@ -1,6 +1,7 @@
 import type { Command, CommandInvocation, CommandPlugin, Target } from "@aws-sdk/client-ssm";
 import type { Services } from "../../runtime.js";
-import { outputUrl } from "./output-urls.js";
+import { openOutputKey, openSummary } from "./output-store.js";
+import { heldOutputUrl } from "./output-urls.js";
 import type { CommandRow, InvocationRow, PluginRow } from "./tables.js";
 
 const json = <T>(text: string | null, fallback: T): T => (text ? (JSON.parse(text) as T) : fallback);
@@ -45,7 +46,7 @@ export function commandView(row: CommandRow): Command {
   return view;
 }
 
-export function pluginView(services: Services, cmd: CommandRow, inv: InvocationRow, p: PluginRow): CommandPlugin {
+export function pluginView(services: Services, cmd: CommandRow, inv: InvocationRow, p: PluginRow, outputKey = openOutputKey(services, inv)): CommandPlugin {
   return {
     Name: p.name,
     Status: p.status as CommandPlugin["Status"],
@@ -53,9 +54,9 @@ export function pluginView(services: Services, cmd: CommandRow, inv: InvocationR
     ResponseCode: p.response_code,
     ResponseStartDateTime: p.response_start !== null ? new Date(p.response_start) : undefined,
     ResponseFinishDateTime: p.response_finish !== null ? new Date(p.response_finish) : undefined,
-    Output: p.output,
-    StandardOutputUrl: outputUrl(services, cmd.command_id, inv.instance_id, p.name, "stdout"),
-    StandardErrorUrl: outputUrl(services, cmd.command_id, inv.instance_id, p.name, "stderr"),
+    Output: openSummary(outputKey, cmd.command_id, inv.instance_id, p),
+    StandardOutputUrl: heldOutputUrl(services, cmd.command_id, inv.instance_id, p.name, "stdout", p),
+    StandardErrorUrl: heldOutputUrl(services, cmd.command_id, inv.instance_id, p.name, "stderr", p),
     OutputS3Region: cmd.output_s3_region ?? cmd.region,
     OutputS3BucketName: cmd.output_s3_bucket_name ?? "",
     OutputS3KeyPrefix: cmd.output_s3_key_prefix ?? "",
@@ -77,12 +78,15 @@ export function invocationView(services: Services, cmd: CommandRow, inv: Invocat
     Status: inv.status as CommandInvocation["Status"],
     StatusDetails: inv.status_details,
     TraceOutput: inv.trace_output,
-    StandardOutputUrl: single ? outputUrl(services, cmd.command_id, inv.instance_id, single, "stdout") : "",
-    StandardErrorUrl: single ? outputUrl(services, cmd.command_id, inv.instance_id, single, "stderr") : "",
+    StandardOutputUrl: single ? heldOutputUrl(services, cmd.command_id, inv.instance_id, single, "stdout", inv) : "",
+    StandardErrorUrl: single ? heldOutputUrl(services, cmd.command_id, inv.instance_id, single, "stderr", inv) : "",
     ServiceRole: cmd.service_role ?? "",
     NotificationConfig: notificationConfig(cmd) as CommandInvocation["NotificationConfig"],
     CloudWatchOutputConfig: cloudWatchConfig(cmd),
   };
-  if (plugins) view.CommandPlugins = plugins.map((p) => pluginView(services, cmd, inv, p));
+  if (plugins) {
+    const outputKey = openOutputKey(services, inv);
+    view.CommandPlugins = plugins.map((p) => pluginView(services, cmd, inv, p, outputKey));
+  }
   return view;
 }

@@ -30,6 +30,8 @@ export interface NodeAssociation {
   LastExecutionDate?: Date;
   Status?: string;
   DetailedStatus?: string;
+  /** openssm's addition (SDKs ignore it): the application a Pending association stands for, so a restarted agent never runs it twice. */
+  ExecutionId?: string;
 }
 
 /** What the node reports about one run of an association (InstanceAssociationExecutionResult). */

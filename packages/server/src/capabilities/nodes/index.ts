@@ -12,7 +12,8 @@ import { listNodesOperations } from "./list-nodes.js";
 import { registrationOperations } from "./registration.js";
 import { rsaAuthScheme } from "./rsa-auth.js";
 import { deregisteredAmong, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
-import { nodeMigrations } from "./tables.js";
+import { nodeDb, nodeMigrations } from "./tables.js";
+import { inScope } from "../../storage/scope.js";
 import { resolveTargetIds, type TargetInput } from "./targets.js";
 import { ApiError } from "../../http/errors.js";
 import { ANY_INSTANCE_ID } from "./ids.js";
@@ -93,4 +94,53 @@ export function resolveTargets(ctx: RequestContext, input: TargetInput): Promise
 /** The tags of a node (for resource-tag conditions in other capabilities' authorization). */
 export function nodeTags(db: AnyDb, scope: Scope, instanceId: string): Promise<Record<string, string>> {
   return getTags(db, scope, NODE_RESOURCE_TYPE, instanceId);
+}
+
+/** What a registered node reported about itself, as Inventory's AWS:InstanceInformation shows it. */
+export interface NodeFacts {
+  instanceId: string;
+  agentName?: string;
+  agentVersion?: string;
+  computerName?: string;
+  ipAddress?: string;
+  platformName?: string;
+  platformType?: string;
+  platformVersion?: string;
+  name?: string;
+  lastPingAt?: number;
+}
+
+/** The registered (not deregistered) nodes of an account and region, in id order; `ids` narrows them. */
+export async function registeredNodeFacts(db: AnyDb, scope: Scope, ids?: string[]): Promise<NodeFacts[]> {
+  if (ids && ids.length === 0) return [];
+  let q = nodeDb(db)
+    .selectFrom("nodes_instances")
+    .select([
+      "instance_id",
+      "agent_name",
+      "agent_version",
+      "computer_name",
+      "ip_address",
+      "platform_name",
+      "platform_type",
+      "platform_version",
+      "name",
+      "last_ping_at",
+    ])
+    .where(inScope(scope))
+    .where("deregistered_at", "is", null);
+  if (ids) q = q.where("instance_id", "in", ids);
+  const rows = await q.orderBy("instance_id").execute();
+  return rows.map((r) => ({
+    instanceId: r.instance_id,
+    agentName: r.agent_name ?? undefined,
+    agentVersion: r.agent_version ?? undefined,
+    computerName: r.computer_name ?? undefined,
+    ipAddress: r.ip_address ?? undefined,
+    platformName: r.platform_name ?? undefined,
+    platformType: r.platform_type ?? undefined,
+    platformVersion: r.platform_version ?? undefined,
+    name: r.name ?? undefined,
+    lastPingAt: r.last_ping_at ?? undefined,
+  }));
 }

@@ -66,6 +66,7 @@ const startSession = op<StartSessionRequest, StartSessionResponse>({
         request_id: ctx.requestId,
         recording_key: newRecordingKey(services.masterKey, sessionId),
         record_input: plan.sessionType === "Port" ? 0 : 1,
+        recorded: plan.sessionType === "Port" && !services.config.recordPortSessions ? 0 : 1,
         retention_days: prefs.recordingRetentionDays,
         retain_until: null,
         recording_purged: 0,

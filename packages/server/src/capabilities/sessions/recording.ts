@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
-import { seal, unseal } from "../../crypto/seal.js";
+import { newDataKey, openDataKey, seal, unseal } from "../../crypto/seal.js";
 import type { AnyDb } from "../../storage/database.js";
 import { sessionDb } from "./tables.js";
 
@@ -27,11 +26,11 @@ const chunkAad = (sessionId: string, seq: number) => `session-recording:${sessio
 
 /** A fresh data key for a session, sealed under the master key (what StartSession stores). */
 export function newRecordingKey(masterKey: Buffer, sessionId: string): Buffer {
-  return seal(masterKey, randomBytes(32), keyAad(sessionId));
+  return newDataKey(masterKey, keyAad(sessionId));
 }
 
 export function openRecordingKey(masterKey: Buffer, sessionId: string, sealed: Buffer): Buffer {
-  return unseal(masterKey, Buffer.from(sealed), keyAad(sessionId));
+  return openDataKey(masterKey, sealed, keyAad(sessionId));
 }
 
 function encodeEvents(events: RecordedEvent[]): Buffer {

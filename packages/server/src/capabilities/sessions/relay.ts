@@ -57,7 +57,8 @@ export class SessionRelay {
   private queues: Record<Side, Queued[]> = { client: [], agent: [] };
   private queuedKeys: Record<Side, Set<string>> = { client: new Set(), agent: new Set() };
   private order: { output: StreamOrder; input: StreamOrder };
-  private recorder: Recorder;
+  /** Absent when the session is not recorded (port forwarding, unless the operator turned it on). */
+  private recorder: Recorder | undefined;
   private phase: "open" | "ending" | "ended" = "open";
   private lastActivity: number;
   private lastActivityStored: number;
@@ -77,8 +78,10 @@ export class SessionRelay {
     const resumed = row.status !== "Connecting";
     this.order = { output: new StreamOrder(resumed), input: new StreamOrder(resumed) };
     const services = env.services;
-    const key = openRecordingKey(services.masterKey, row.session_id, row.recording_key);
-    this.recorder = new Recorder(services.db, env.log, row.session_id, row.start_date, key, () => services.clock.now());
+    if (row.recorded !== 0) {
+      const key = openRecordingKey(services.masterKey, row.session_id, row.recording_key);
+      this.recorder = new Recorder(services.db, env.log, row.session_id, row.start_date, key, () => services.clock.now());
+    }
     this.lastActivity = row.last_activity_at;
     this.lastActivityStored = row.last_activity_at;
   }
@@ -155,18 +158,18 @@ export class SessionRelay {
     if (msg.messageType === MessageType.OutputStreamData && side === "agent") {
       this.order.output.accept(msg, (m) => {
         if (OUTPUT_TYPES.includes(m.payloadType)) {
-          this.recorder.record("o", m.payload);
+          this.recorder?.record("o", m.payload);
           this.active();
         }
       });
     } else if (msg.messageType === MessageType.InputStreamData && side === "client") {
       this.order.input.accept(msg, (m) => {
         if (m.payloadType === PayloadType.Output) {
-          if (this.row.record_input) this.recorder.record("i", m.payload);
+          if (this.row.record_input) this.recorder?.record("i", m.payload);
           this.active();
         } else if (m.payloadType === PayloadType.Size) {
           const size = parseSize(m.payload);
-          if (size) this.recorder.record("r", Buffer.from(size));
+          if (size) this.recorder?.record("r", Buffer.from(size));
         }
       });
     }
@@ -278,7 +281,7 @@ export class SessionRelay {
       delete this.sockets[side];
       if (ws) ws.close(1000, "session terminated");
     }
-    void Promise.all([done, this.recorder.close(), this.storeActivity()]).finally(() => this.env.ended(this.sessionId));
+    void Promise.all([done, this.recorder?.close(), this.storeActivity()]).finally(() => this.env.ended(this.sessionId));
   }
 
   private async storeActivity(): Promise<void> {
@@ -291,7 +294,7 @@ export class SessionRelay {
     if (this.graceTimer) clearTimeout(this.graceTimer);
     for (const ws of Object.values(this.sockets)) ws?.terminate();
     this.sockets = {};
-    await Promise.all([this.recorder.close(), this.storeActivity(), this.statusChain]);
+    await Promise.all([this.recorder?.close(), this.storeActivity(), this.statusChain]);
   }
 }
 

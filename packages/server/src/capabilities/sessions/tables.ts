@@ -45,6 +45,11 @@ export interface SessionTables {
     recording_key: Buffer;
     /** Whether client input is recorded (interactive sessions) */
     record_input: number;
+    /**
+     * Whether the session is recorded at all: shells and commands are, as AWS logs them; port
+     * forwarding only with --record-port-sessions (AWS does not log Port sessions). Null: recorded.
+     */
+    recorded: number | null;
     /** Days the recording is kept after the session ends (0: forever) */
     retention_days: number;
     /** Epoch ms after which the recording is deleted (set when the session ends); null keeps it */
@@ -115,6 +120,11 @@ export function sessionMigrations(engine: Engine): Record<string, Migration> {
           .addColumn("data", blob, (c) => c.notNull())
           .addPrimaryKeyConstraint("session_recording_chunks_pk", ["session_id", "seq"])
           .execute();
+      },
+    },
+    "sessions-002-recorded": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("sessions").addColumn("recorded", "integer", (c) => c.defaultTo(1)).execute();
       },
     },
   };

@@ -1,5 +1,6 @@
 import ICAL from "ical.js";
 import { ApiError } from "../../../http/errors.js";
+import { isTimeZone, parseSchedule, ScheduleError } from "../../../scheduler/expressions.js";
 import { type Checker, describe, schemaVersionOf, unsupportedSchema } from "./checker.js";
 import type { ValidatedContent } from "./result.js";
 
@@ -69,10 +70,17 @@ function validateEventForm(c: Checker, content: Record<string, any>): ValidatedC
     if (times[1] <= times[0]) c.fail([...path, "endTime"], "must be later than startTime.");
     if (e.schedule !== undefined) {
       const schedule = c.string(e.schedule, [...path, "schedule"], "a cron or rate expression");
-      if (!/^(cron|rate)\(.+\)$/.test(schedule.trim()))
-        c.fail([...path, "schedule"], `must be a cron(...) or rate(...) expression, not ${describe(schedule)}.`);
+      try {
+        parseSchedule(schedule, { allow: ["cron", "rate"] });
+      } catch (err) {
+        if (!(err instanceof ScheduleError)) throw err;
+        c.fail([...path, "schedule"], `must be a cron(...) or rate(...) expression: ${err.message}`);
+      }
     }
-    if (e.timezone !== undefined) c.string(e.timezone, [...path, "timezone"], "an IANA time zone such as Europe/Paris");
+    if (e.timezone !== undefined) {
+      const zone = c.string(e.timezone, [...path, "timezone"], "an IANA time zone such as Europe/Paris");
+      if (!isTimeZone(zone)) c.fail([...path, "timezone"], `must be an IANA time zone such as Europe/Paris, not ${describe(zone)}.`);
+    }
   });
   return { schemaVersion, description, parameters: {}, platformTypes: [] };
 }

@@ -1,0 +1,224 @@
+import { readFileSync } from "node:fs";
+import {
+  CreateActivationCommand,
+  CreateAssociationCommand,
+  DescribeAssociationCommand,
+  DescribeAssociationExecutionsCommand,
+  GetInventoryCommand,
+  type SSMClient,
+  StartAssociationsOnceCommand,
+} from "@aws-sdk/client-ssm";
+import { Fleet } from "../packages/agent/src/simulator/fleet.js";
+import { startServer, type TestServer } from "../test/harness/server.js";
+import { machine, writeSection } from "./results.js";
+import { prepareSsmRequests } from "./sign.js";
+
+/**
+ * State Manager and Inventory at fleet scale:
+ * - an association (`echo`) on N simulated nodes over MGS until every node is Success (its first
+ *   application at CreateAssociation, then StartAssociationsOnce rounds);
+ * - PutInventory ingest of N nodes × APPS applications (pre-signed requests, CONCURRENCY in flight);
+ * - GetInventory with one filter (AWS:Application.Name) and one aggregator (AWS:InstanceInformation.PlatformName).
+ * Environment: BENCH_AGENTS (1000), BENCH_APPS (1500), BENCH_STATE_ROUNDS (3), BENCH_QUERIES (200), BENCH_ENGINE (sqlite).
+ */
+const NODES = Number(process.env.BENCH_AGENTS ?? 1000);
+const APPS = Number(process.env.BENCH_APPS ?? 1500);
+const ROUNDS = Number(process.env.BENCH_STATE_ROUNDS ?? 3);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
+const ENGINE = (process.env.BENCH_ENGINE ?? "sqlite") as "sqlite" | "postgres";
+const CONCURRENCY = 8;
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Seconds from `started` until the association's latest execution is Success on every node. */
+async function allSuccess(ssm: SSMClient, id: string, executions: number, started: number): Promise<number> {
+  await until(`Success on ${NODES} nodes`, async () => {
+    const list = (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id }))).AssociationExecutions ?? [];
+    if (list.length < executions) return undefined;
+    if (list[0].Status === "Failed") throw new Error(`the execution failed: ${list[0].ResourceCountByStatus}`);
+    if (list[0].Status !== "Success") return undefined;
+    const d = (await ssm.send(new DescribeAssociationCommand({ AssociationId: id }))).AssociationDescription;
+    return d?.Overview?.AssociationStatusAggregatedCount?.Success === NODES ? true : undefined;
+  });
+  return (performance.now() - started) / 1000;
+}
+
+async function associationRounds(server: TestServer, fleet: Fleet): Promise<number[]> {
+  const ssm = server.ssm();
+  const rounds: number[] = [];
+  try {
+    let started = performance.now();
+    const created = await ssm.send(
+      new CreateAssociationCommand({
+        Name: "AWS-RunShellScript",
+        Targets: [{ Key: "tag:Bench", Values: ["state"] }],
+        Parameters: { commands: ["echo applied"] },
+      }),
+    );
+    const id = String(created.AssociationDescription?.AssociationId);
+    rounds.push(await allSuccess(ssm, id, 1, started));
+    process.stderr.write(`  association created: all ${NODES} Success after ${fmt(rounds[0])} s\n`);
+    for (let i = 1; i <= ROUNDS; i++) {
+      started = performance.now();
+      await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));
+      rounds.push(await allSuccess(ssm, id, i + 1, started));
+      process.stderr.write(`  StartAssociationsOnce round ${i}: ${fmt(rounds[i])} s\n`);
+    }
+    void fleet;
+    return rounds;
+  } finally {
+    ssm.destroy();
+  }
+}
+
+/** A fleet's worth of application lists: a shared pool of names, versions that differ by node. */
+function applications(node: number): Record<string, string>[] {
+  const out: Record<string, string>[] = [];
+  for (let i = 0; i < APPS; i++) {
+    const n = (i * 7 + node) % (APPS * 2);
+    out.push({
+      Name: `pkg-${String(n).padStart(4, "0")}`,
+      Version: `${1 + (n % 5)}.${(node + i) % 10}.${i % 7}`,
+      Publisher: "Debian",
+      Architecture: "x86_64",
+      ApplicationType: "libs",
+      Summary: `package number ${n}`,
+    });
+  }
+  return out;
+}
+
+async function ingest(server: TestServer, ids: string[]): Promise<{ seconds: number; perSecond: number; bytes: number }> {
+  const capture = `${new Date().toISOString().slice(0, 19)}Z`;
+  const bodies = ids.map((InstanceId, i) => ({
+    InstanceId,
+    Items: [{ TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: capture, Content: applications(i) }],
+  }));
+  const prepared = await prepareSsmRequests(server.endpoint, server.admin, "PutInventory", bodies, server.region);
+  const bytes = prepared.reduce((n, p) => n + p.body.length, 0);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < prepared.length) {
+        const p = prepared[next++];
+        const res = await fetch(new URL("/", server.endpoint), { method: "POST", headers: p.headers, body: p.body });
+        if (!res.ok) throw new Error(`PutInventory: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, perSecond: ids.length / seconds, bytes };
+}
+
+async function queries(server: TestServer): Promise<{ p50: number; p99: number; matched: number }> {
+  const ssm = server.ssm();
+  const times: number[] = [];
+  let matched = 0;
+  try {
+    for (let i = 0; i < QUERIES; i++) {
+      const name = `pkg-${String((i * 37) % (APPS * 2)).padStart(4, "0")}`;
+      const t = performance.now();
+      const r = await ssm.send(
+        new GetInventoryCommand({
+          Filters: [{ Key: "AWS:Application.Name", Values: [name], Type: "Equal" }],
+          Aggregators: [{ Expression: "AWS:InstanceInformation.PlatformName" }],
+        }),
+      );
+      times.push(performance.now() - t);
+      matched = Math.max(
+        matched,
+        (r.Entities?.[0]?.Data?.["AWS:InstanceInformation"]?.Content ?? []).reduce((n, c) => n + Number(c.Count), 0),
+      );
+    }
+  } finally {
+    ssm.destroy();
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99), matched };
+}
+
+export async function benchState(opts: { record?: boolean } = {}): Promise<string> {
+  const server = await startServer({ engine: ENGINE, env: { OPENSSM_LOG_LEVEL: "warn" } });
+  let rounds: number[];
+  let put: Awaited<ReturnType<typeof ingest>>;
+  let again: Awaited<ReturnType<typeof ingest>>;
+  let q: Awaited<ReturnType<typeof queries>>;
+  let setup = 0;
+  try {
+    const ssm = server.ssm();
+    const act = await ssm.send(new CreateActivationCommand({ IamRole: "SSMServiceRole", RegistrationLimit: NODES, Tags: [{ Key: "Bench", Value: "state" }] }));
+    ssm.destroy();
+    const t0 = performance.now();
+    const fleet = await Fleet.start({
+      count: NODES,
+      activationCode: String(act.ActivationCode),
+      activationId: String(act.ActivationId),
+      endpoint: server.endpoint,
+      tlsEndpoint: server.tlsEndpoint,
+      ca: readFileSync(server.caFile),
+      transport: "mgs",
+      namePrefix: "bench-state",
+      concurrency: 16,
+    });
+    try {
+      await fleet.ready(300_000);
+      setup = (performance.now() - t0) / 1000;
+      process.stderr.write(`  ${NODES} nodes ready over MGS in ${fmt(setup, 1)} s\n`);
+      rounds = await associationRounds(server, fleet);
+      const ids = fleet.nodes.map((n) => n.identity.instanceId);
+      process.stderr.write(`  PutInventory: ${NODES} nodes × ${APPS} applications\n`);
+      put = await ingest(server, ids);
+      process.stderr.write(`  first ingest: ${fmt(put.perSecond, 0)} nodes/s\n`);
+      again = await ingest(server, ids);
+      process.stderr.write(`  same content again: ${fmt(again.perSecond, 0)} nodes/s\n`);
+      q = await queries(server);
+      process.stderr.write(`  GetInventory: p50 ${fmt(q.p50)} ms, p99 ${fmt(q.p99)} ms\n`);
+    } finally {
+      await fleet.stop();
+    }
+  } finally {
+    await server.destroy();
+  }
+  const assoc = rounds.slice(1);
+  const lines = [
+    "## State Manager and Inventory",
+    "",
+    `${machine()}; server on ${ENGINE}, ${NODES} simulated nodes in one process over MGS (the agent's own association processor, \`echo\` run in-process).`,
+    "",
+    "| benchmark | result | target |",
+    "|---|---:|---:|",
+    `| association \`echo\` on ${NODES} nodes until all Success: at CreateAssociation | ${fmt(rounds[0])} s | ≤ 3 s |`,
+    `| the same, StartAssociationsOnce (median of ${assoc.length}: ${assoc.map((x) => fmt(x)).join(", ")} s) | ${fmt(median(assoc))} s | ≤ 3 s |`,
+    `| PutInventory ingest, ${NODES} nodes × ${APPS} applications (${fmt(put.bytes / 2 ** 20, 0)} MiB, ${CONCURRENCY} in flight) | ${fmt(put.perSecond, 0)} nodes/s (${fmt(put.seconds, 1)} s) | ≥ 200 nodes/s |`,
+    `| PutInventory of unchanged content (same hash: not rewritten) | ${fmt(again.perSecond, 0)} nodes/s | |`,
+    `| GetInventory, filter AWS:Application.Name = one package + aggregator AWS:InstanceInformation.PlatformName, ${QUERIES} calls | p50 ${fmt(q.p50)} ms, p99 ${fmt(q.p99)} ms | p99 ≤ 200 ms |`,
+    "",
+    `Fleet set-up (registration and channels of ${NODES} nodes): ${fmt(setup, 0)} s.`,
+  ];
+  const table = lines.join("\n");
+  if (opts.record) writeSection("state", table);
+  process.stdout.write(`${table}\n`);
+  return table;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  benchState({ record: process.argv.includes("--record") })
+    .then(() => process.exit(0))
+    .catch((e) => {
+      process.stderr.write(`${(e as Error).stack}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { createRequestContext } from "../../http/request-context.js";
+import type { RequestContext, Services } from "../../runtime.js";
+import type { Scope } from "../../storage/scope.js";
+import { calendarState } from "../calendar/index.js";
+import { attachNodes, type Nudges, refreshNodeSummary, sendNudges, startExecution } from "./engine.js";
+import { appliesAtOnce, nextRun } from "./spec.js";
+import { allAssociations, dueAssociations, instancesOf, specOf } from "./store.js";
+import { associationDb } from "./tables.js";
+import { targetNodes } from "./targets.js";
+
+/** State Manager acting on its own (a schedule), as AWS's service-linked role does. */
+function stateManagerContext(services: Services, scope: Scope): RequestContext {
+  return createRequestContext(
+    services,
+    randomUUID(),
+    "StateManagerSchedule",
+    {
+      accessKeyId: "",
+      secret: "",
+      sessionTokenHash: null,
+      expiresAt: null,
+      status: "Active",
+      principal: {
+        arn: `arn:aws:sts::${scope.accountId}:assumed-role/AWSServiceRoleForAmazonSSM/StateManager`,
+        accountId: scope.accountId,
+        kind: "role",
+        name: "AWSServiceRoleForAmazonSSM",
+        principalId: "AROASTATEMANAGER:StateManager",
+        tags: {},
+      },
+      policies: [
+        { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ssm:GetCalendarState", "ssm:GetDocument", "ssm:DescribeDocument"], Resource: "*" }] },
+      ],
+    },
+    scope.region,
+    { sourceIp: "state-manager", secure: true },
+  );
+}
+
+/** Applies the associations whose schedule is due (once, however many occurrences a stopped server missed). */
+async function runDue(services: Services, now: number, nudges: Nudges): Promise<void> {
+  for (const a of await dueAssociations(services.db, now, 200)) {
+    const spec = specOf(a);
+    const scope = { accountId: a.account_id, region: a.region };
+    const due = a.next_run_at as number;
+    let next: number | null;
+    try {
+      next = nextRun(spec, now, due) ?? null;
+    } catch {
+      next = null;
+    }
+    let closed = false;
+    if (spec.CalendarNames?.length) {
+      try {
+        closed = (await calendarState(stateManagerContext(services, scope), spec.CalendarNames, now)).state === "CLOSED";
+      } catch (err) {
+        services.log.warn({ err, associationId: a.association_id }, "the association's change calendars could not be read: not applying it now");
+        closed = true;
+      }
+    }
+    const nodes = closed ? [] : await targetNodes(services.db, scope, spec.Targets ?? []);
+    await services.transaction(async (tx) => {
+      const r = await associationDb(tx.db)
+        .updateTable("associations")
+        .set({ next_run_at: next })
+        .where("association_id", "=", a.association_id)
+        .where("next_run_at", "=", due)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1 || closed) return;
+      await startExecution(tx, a, nodes, "Schedule", now, nudges);
+    });
+    if (closed)
+      services.log.info(
+        { associationId: a.association_id, calendars: spec.CalendarNames },
+        "a change calendar is closed: the association waits for its next time",
+      );
+  }
+}
+
+/**
+ * Keeps each association's nodes in step with its targets: a node that starts to match (registered
+ * with matching tags, tagged later) gets the association at once; one that stops matching drops it.
+ */
+async function reconcile(services: Services, now: number, nudges: Nudges): Promise<void> {
+  for (const a of await allAssociations(services.db)) {
+    const spec = specOf(a);
+    const scope = { accountId: a.account_id, region: a.region };
+    const nodes = await targetNodes(services.db, scope, spec.Targets ?? []);
+    const rows = await instancesOf(services.db, a.association_id);
+    const have = new Set(rows.map((r) => r.instance_id));
+    const want = new Set(nodes);
+    const added = nodes.filter((n) => !have.has(n));
+    const removed = rows.filter((r) => !want.has(r.instance_id)).map((r) => r.instance_id);
+    if (!added.length && !removed.length) continue;
+    await services.transaction(async (tx) => {
+      const d = associationDb(tx.db);
+      const current = await d.selectFrom("associations").select("version").where("association_id", "=", a.association_id).executeTakeFirst();
+      if (!current || current.version !== a.version) return;
+      for (const id of removed)
+        await d.deleteFrom("association_instances").where("association_id", "=", a.association_id).where("instance_id", "=", id).execute();
+      if (added.length) {
+        if (appliesAtOnce(spec)) await startExecution(tx, a, added, "NewTargets", now, nudges);
+        else await attachNodes(tx, a, added, now);
+      }
+      for (const id of [...added, ...removed]) await refreshNodeSummary(tx, scope, id);
+    });
+  }
+}
+
+/** State Manager's periodic work: due schedules, then target changes; nodes are nudged after the commits. */
+export async function stateManagerTick(services: Services, now: number): Promise<void> {
+  const nudges: Nudges = new Map();
+  try {
+    await runDue(services, now, nudges);
+    await reconcile(services, now, nudges);
+  } finally {
+    await sendNudges(services, nudges);
+  }
+}

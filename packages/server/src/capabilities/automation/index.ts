@@ -1,0 +1,104 @@
+import { ApiError } from "../../http/errors.js";
+import type { Capability, RequestContext, Services } from "../../runtime.js";
+import { setChildStarter } from "./actions/execute-automation.js";
+import { stopExecutor, kick, wakeDue } from "./executor.js";
+import { executionContext } from "./internal-call.js";
+import { getAutomationExecution, describeAutomationExecutions, describeAutomationStepExecutions } from "./ops-read.js";
+import { sendAutomationSignal, stopAutomationExecution } from "./ops-control.js";
+import { getExecutionPreview, startExecutionPreview } from "./ops-preview.js";
+import { startAutomationExecution } from "./ops-start.js";
+import { EXECUTION_TAG_TYPE, insertExecution, prepareStart, type StartRequest } from "./start.js";
+import { definitionArn, executionArn } from "./statuses.js";
+import { getExecution, getScopedExecution, parseJson } from "./store.js";
+import { automationMigrations } from "./tables.js";
+
+export type { StartRequest } from "./start.js";
+
+/**
+ * Starts an automation execution as the context's principal (Maintenance Windows AUTOMATION tasks,
+ * State Manager automation associations, Change Manager): checks ssm:StartAutomationExecution on the
+ * runbook and iam:PassRole for its assume role as StartAutomationExecution does, records the
+ * execution and hands it to the executor. Throws the API's errors (AutomationDefinitionNotFoundException,
+ * InvalidAutomationExecutionParametersException, ...). Returns the execution id.
+ */
+export async function startAutomation(ctx: RequestContext, request: StartRequest): Promise<string> {
+  const prepared = await prepareStart(ctx, request);
+  await ctx.authorize("ssm:StartAutomationExecution", [{ arn: definitionArn(ctx.scope, prepared.doc.name, request.documentVersion ?? "$DEFAULT") }]);
+  const id = await insertExecution(ctx, prepared);
+  kick(ctx.services, id);
+  return id;
+}
+
+export interface AutomationStatus {
+  executionId: string;
+  status: string;
+  /** True once the status is final (Success, Failed, TimedOut, Cancelled, ...). */
+  ended: boolean;
+  failureMessage?: string;
+  outputs: Record<string, string[]>;
+  startedAt: number;
+  endedAt?: number;
+}
+
+/** An execution's status, for capabilities that started one (undefined when there is no such execution). */
+export async function getAutomationStatus(services: Services, executionId: string): Promise<AutomationStatus | undefined> {
+  const row = await getExecution(services.db, executionId);
+  if (!row) return undefined;
+  return {
+    executionId,
+    status: row.status,
+    ended: row.ended_at !== null,
+    failureMessage: row.failure_message ?? undefined,
+    outputs: parseJson(row.outputs, {}),
+    startedAt: row.started_at,
+    endedAt: row.ended_at ?? undefined,
+  };
+}
+
+/**
+ * Automation: runbooks (schemaVersion 0.3) run step by step on the server by a durable executor —
+ * every step transition is stored, waits are rows the scheduler wakes, and a restarted server
+ * resumes where it was. Operations: Start/Stop/Get/DescribeAutomationExecution(s),
+ * DescribeAutomationStepExecutions, SendAutomationSignal, Start/GetExecutionPreview.
+ */
+export const automationCapability: Capability = {
+  name: "automation",
+  migrations: automationMigrations,
+  operations: [
+    startAutomationExecution,
+    stopAutomationExecution,
+    getAutomationExecution,
+    describeAutomationExecutions,
+    describeAutomationStepExecutions,
+    sendAutomationSignal,
+    startExecutionPreview,
+    getExecutionPreview,
+  ],
+  start(services) {
+    services.taggable.set(EXECUTION_TAG_TYPE, {
+      async resolve(ctx, resourceId) {
+        const row = await getScopedExecution(ctx.services.db, ctx.scope, resourceId);
+        if (!row) throw new ApiError("InvalidResourceId", `Automation execution ${resourceId} does not exist in this account and region.`);
+        return { id: row.execution_id, arn: executionArn(ctx.scope, row.execution_id) };
+      },
+    });
+    setChildStarter(async (r, req) => {
+      const ctx = executionContext(services, r.identity, "StartAutomationExecution", { executionId: r.exec.execution_id, scope: r.scope });
+      return startAutomation(ctx, {
+        documentName: req.documentName,
+        documentVersion: req.documentVersion,
+        parameters: req.parameters,
+        targets: req.targets as StartRequest["targets"],
+        targetParameterName: req.targetParameterName,
+        maxConcurrency: req.maxConcurrency,
+        maxErrors: req.maxErrors,
+        parentExecutionId: r.exec.execution_id,
+        parentStepExecutionId: r.step.step_execution_id,
+      });
+    });
+    services.scheduler.register({ name: "automation-executor", run: (now) => wakeDue(services, now) });
+  },
+  async stop(services) {
+    await stopExecutor(services);
+  },
+};

@@ -1,0 +1,13 @@
+import type { Services } from "../../runtime.js";
+import type { Runbook } from "./runbook.js";
+import type { ExecutionRow, StepRow } from "./tables.js";
+
+/** One look at an execution by the executor: the rows as they are now. */
+export interface Turn {
+  services: Services;
+  exec: ExecutionRow;
+  runbook: Runbook;
+  steps: StepRow[];
+  owner: string;
+  now: number;
+}

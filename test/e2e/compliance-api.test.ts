@@ -1,0 +1,173 @@
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import {
+  ListComplianceItemsCommand,
+  ListComplianceSummariesCommand,
+  ListResourceComplianceSummariesCommand,
+  PutComplianceItemsCommand,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
+import { type FakeNode, registerFakeNode } from "../harness/fake-node.js";
+import { awsCli, eventually, startServer, type TestServer } from "../harness/index.js";
+
+describe("Compliance: PutComplianceItems COMPLETE and PARTIAL, listings with filters, state change events", () => {
+  let server: TestServer;
+  let ssm: SSMClient;
+  let hook: Server;
+  const events: any[] = [];
+  const nodes: FakeNode[] = [];
+
+  before(async () => {
+    hook = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        events.push(JSON.parse(body));
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
+    server = await startServer({ args: ["--webhook", `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`] });
+    ssm = server.ssm();
+    for (let i = 0; i < 2; i++) nodes.push(await registerFakeNode(server));
+    for (const [i, n] of nodes.entries()) {
+      await n.ssm("UpdateInstanceInformation", {
+        InstanceId: n.instanceId,
+        AgentName: "amazon-ssm-agent",
+        AgentVersion: "3.3.0.0",
+        PlatformType: i ? "Windows" : "Linux",
+        PlatformName: i ? "Windows Server" : "Ubuntu",
+      });
+    }
+  });
+  after(async () => {
+    await server?.destroy();
+    await new Promise((r) => hook?.close(r));
+  });
+
+  test("custom compliance through the aws CLI, as the user guide shows it", async () => {
+    const r = await awsCli(server, [
+      "ssm",
+      "put-compliance-items",
+      "--resource-id",
+      nodes[0].instanceId,
+      "--resource-type",
+      "ManagedInstance",
+      "--compliance-type",
+      "Custom:CISBenchmark",
+      "--execution-summary",
+      "ExecutionTime=2024-05-01T10:00:00Z",
+      "--items",
+      "Id=1.1.1,Title=Disable cramfs,Severity=HIGH,Status=NON_COMPLIANT",
+      "Id=1.1.2,Title=Disable freevxfs,Severity=LOW,Status=COMPLIANT",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const items = await ssm.send(new ListComplianceItemsCommand({ ResourceIds: [nodes[0].instanceId], ResourceTypes: ["ManagedInstance"] }));
+    assert.deepEqual(items.ComplianceItems?.map((i) => [i.Id, i.Status, i.Severity]).sort(), [
+      ["1.1.1", "NON_COMPLIANT", "HIGH"],
+      ["1.1.2", "COMPLIANT", "LOW"],
+    ]);
+    const nonCompliant = await ssm.send(
+      new ListComplianceItemsCommand({ ResourceIds: [nodes[0].instanceId], Filters: [{ Key: "Status", Values: ["NON_COMPLIANT"], Type: "EQUAL" }] }),
+    );
+    assert.deepEqual(
+      nonCompliant.ComplianceItems?.map((i) => i.Id),
+      ["1.1.1"],
+    );
+    const event = await eventually(
+      async () => events.find((e) => e["detail-type"] === "Configuration Compliance State Change" && e.detail["compliance-type"] === "Custom:CISBenchmark"),
+      {
+        what: "a compliance state change event",
+      },
+    );
+    assert.equal(event.source, "aws.ssm");
+    assert.equal(event.detail["compliance-status"], "NON_COMPLIANT");
+    assert.equal(event.detail["resource-type"], "ManagedInstance");
+    assert.equal(event.detail.severity, "HIGH");
+    assert.match(event.resources[0], new RegExp(`managed-instance/${nodes[0].instanceId}$`));
+  });
+
+  test("PARTIAL adds and replaces items by Id; COMPLETE replaces them all; summaries follow", async () => {
+    const put = (
+      Items: { Id: string; Severity: "CRITICAL" | "HIGH" | "LOW"; Status: "COMPLIANT" | "NON_COMPLIANT" }[],
+      UploadType: "COMPLETE" | "PARTIAL",
+      ResourceId = nodes[1].instanceId,
+    ) =>
+      ssm.send(
+        new PutComplianceItemsCommand({
+          ResourceId,
+          ResourceType: "ManagedInstance",
+          ComplianceType: "Custom:Hardening",
+          ExecutionSummary: { ExecutionTime: new Date(), ExecutionId: "run-1", ExecutionType: "Command" },
+          Items,
+          UploadType,
+        }),
+      );
+    await put([{ Id: "a", Severity: "CRITICAL", Status: "NON_COMPLIANT" }], "COMPLETE");
+    await put([{ Id: "b", Severity: "LOW", Status: "COMPLIANT" }], "PARTIAL");
+    let ids = (await ssm.send(new ListComplianceItemsCommand({ ResourceIds: [nodes[1].instanceId] }))).ComplianceItems?.map((i) => i.Id).sort();
+    assert.deepEqual(ids, ["a", "b"]);
+    let summary = (await ssm.send(new ListResourceComplianceSummariesCommand({ Filters: [{ Key: "ComplianceType", Values: ["Custom:Hardening"] }] })))
+      .ResourceComplianceSummaryItems?.[0];
+    assert.equal(summary?.Status, "NON_COMPLIANT");
+    assert.equal(summary?.OverallSeverity, "CRITICAL");
+    assert.equal(summary?.NonCompliantSummary?.NonCompliantCount, 1);
+    assert.equal(summary?.CompliantSummary?.CompliantCount, 1);
+    await put([{ Id: "a", Severity: "CRITICAL", Status: "COMPLIANT" }], "PARTIAL");
+    await put([{ Id: "c", Severity: "HIGH", Status: "COMPLIANT" }], "COMPLETE");
+    ids = (await ssm.send(new ListComplianceItemsCommand({ ResourceIds: [nodes[1].instanceId] }))).ComplianceItems?.map((i) => i.Id).sort();
+    assert.deepEqual(ids, ["c"]);
+    summary = (await ssm.send(new ListResourceComplianceSummariesCommand({ Filters: [{ Key: "ComplianceType", Values: ["Custom:Hardening"] }] })))
+      .ResourceComplianceSummaryItems?.[0];
+    assert.equal(summary?.Status, "COMPLIANT");
+    await put([{ Id: "z", Severity: "HIGH", Status: "NON_COMPLIANT" }], "COMPLETE", nodes[0].instanceId);
+    const all = await ssm.send(new ListComplianceSummariesCommand({ Filters: [{ Key: "ComplianceType", Values: ["Custom:Hardening"] }] }));
+    const hardening = all.ComplianceSummaryItems?.[0];
+    assert.equal(hardening?.CompliantSummary?.CompliantCount, 1);
+    assert.equal(hardening?.NonCompliantSummary?.NonCompliantCount, 1);
+    assert.equal(hardening?.NonCompliantSummary?.SeveritySummary?.HighCount, 1);
+    const windows = await ssm.send(
+      new ListResourceComplianceSummariesCommand({ Filters: [{ Key: "AWS:InstanceInformation.PlatformType", Values: ["Windows"] }] }),
+    );
+    assert.deepEqual(
+      windows.ResourceComplianceSummaryItems?.map((i) => i.ResourceId),
+      [nodes[1].instanceId],
+    );
+    const changes = events.filter((e) => e["detail-type"] === "Configuration Compliance State Change" && e.detail["resource-id"] === nodes[1].instanceId);
+    await eventually(
+      async () =>
+        events.filter((e) => e.detail?.["resource-id"] === nodes[1].instanceId && e.detail["compliance-status"] === "COMPLIANT").length ? true : undefined,
+      {
+        what: "the change back to COMPLIANT",
+      },
+    );
+    assert.ok(changes.length >= 1);
+  });
+
+  test("bad input: resource type, unknown node, a node for another, duplicate ids", async () => {
+    const base = {
+      ComplianceType: "Custom:Xray",
+      ExecutionSummary: { ExecutionTime: new Date() },
+      Items: [{ Id: "1", Severity: "LOW" as const, Status: "COMPLIANT" as const }],
+    };
+    const e1 = await ssm.send(new PutComplianceItemsCommand({ ...base, ResourceId: nodes[0].instanceId, ResourceType: "Document" })).catch((e) => e);
+    assert.equal(e1.name, "InvalidResourceType", e1.message);
+    const e2 = await ssm.send(new PutComplianceItemsCommand({ ...base, ResourceId: "mi-0123456789abcdef0", ResourceType: "ManagedInstance" })).catch((e) => e);
+    assert.equal(e2.name, "InvalidResourceId");
+    const e3 = await nodes[0].ssm("PutComplianceItems", {
+      ...base,
+      ExecutionSummary: { ExecutionTime: Date.now() / 1000 },
+      ResourceId: nodes[1].instanceId,
+      ResourceType: "ManagedInstance",
+    });
+    assert.equal(e3.body.__type, "AccessDeniedException");
+    const e4 = await ssm
+      .send(new PutComplianceItemsCommand({ ...base, Items: [base.Items[0], base.Items[0]], ResourceId: nodes[0].instanceId, ResourceType: "ManagedInstance" }))
+      .catch((e) => e);
+    assert.equal(e4.name, "InvalidItemContentException");
+    const e5 = await ssm.send(new ListComplianceItemsCommand({ ResourceTypes: ["Document"] })).catch((e) => e);
+    assert.equal(e5.name, "InvalidResourceType");
+  });
+});
