@@ -1,5 +1,6 @@
 import { benchAgents } from "./agents.js";
 import { benchParameters } from "./parameters.js";
+import { benchScheduler } from "./scheduler.js";
 import { benchState } from "./state.js";
 
 /** `npm run bench [-- parameters|agents ...]`: runs the named benchmarks (all by default) and records them in bench/RESULTS.md. */
@@ -10,6 +11,9 @@ const all: Record<string, () => Promise<void>> = {
   },
   state: async () => {
     await benchState({ record: true });
+  },
+  scheduler: async () => {
+    await benchScheduler({ record: true });
   },
 };
 

@@ -141,7 +141,10 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, p
     }
     case "string": {
       if (typeof value !== "string") throw new SerializationError(`Expected a string at '${where}', got ${jsonTypeName(value)}`);
-      checkLength(shape, value, [...value].length, path, problems);
+      // Lengths count code points; UTF-16 units bound them (units / 2 <= points <= units), so most strings need no count.
+      const units = value.length;
+      const surely = (shape.max === undefined || units <= shape.max) && (shape.min === undefined || units / 2 >= shape.min);
+      if (!surely) checkLength(shape, value, [...value].length, path, problems);
       if (shape.enum && !shape.enum.includes(value)) {
         problems.push(`${describeValue(value, shape)} '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
       }
@@ -237,9 +240,34 @@ function setOwn(o: Record<string, unknown>, k: string, value: unknown): void {
   Object.defineProperty(o, k, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** Whether a shape holds a sensitive value anywhere below it (a subtree without one is kept as it is, not copied). */
+const sensitiveBelow = new Map<Shape, boolean>();
+
+function holdsSensitive(model: ServiceModel, shape: Shape): boolean {
+  let known = sensitiveBelow.get(shape);
+  if (known === undefined) {
+    // A full walk of what the shape reaches (the answer for the root is exact, cycles included).
+    const seen = new Set<Shape>();
+    const visit = (s: Shape): boolean => {
+      if (s.sensitive) return true;
+      if (seen.has(s)) return false;
+      seen.add(s);
+      const refs = [...Object.values(s.members ?? {}), s.member, s.key, s.value];
+      return refs.some((r) => {
+        const child = r ? model.shapes[r.shape] : undefined;
+        return child !== undefined && visit(child);
+      });
+    };
+    known = visit(shape);
+    sensitiveBelow.set(shape, known);
+  }
+  return known;
+}
+
 function redact(model: ServiceModel, shape: Shape, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   if (shape.sensitive) return "***";
+  if ((shape.type === "list" || shape.type === "map") && !holdsSensitive(model, shape)) return value;
   if (shape.type === "structure" && typeof value === "object" && !Array.isArray(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {

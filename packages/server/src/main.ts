@@ -82,6 +82,7 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
   const authenticator = new Authenticator(storage.db, masterKey, config.credentialCacheSeconds * 1000, () => clock.now(), config.regions);
   const dispatcher = new Dispatcher(services, authenticator);
   for (const c of capabilities) for (const o of c.operations ?? []) dispatcher.register(o);
+  services.api = dispatcher;
   for (const c of capabilities) await c.start?.(services);
 
   const app = await buildApp(services, dispatcher, authenticator, capabilities);

@@ -41,6 +41,33 @@ export interface Services {
    * cache), created on first use. Two servers in one process never share one; it goes with the server.
    */
   own<T>(slot: ServerSlot<T>): T;
+  /**
+   * Runs an API operation in-process for a principal, as a signed request would run (automation's
+   * API calls). main.ts sets it once the dispatcher exists; elsewhere (API workers) it refuses.
+   */
+  api: InternalApi;
+}
+
+/** Calls the server's own API operations without HTTP: model validation, authorization, handler, audit. */
+export interface InternalApi {
+  /** The result as the wire carries it (timestamps in epoch seconds); throws the operation's ApiError. */
+  invoke(call: InternalCall): Promise<Record<string, unknown>>;
+}
+
+/** One in-process call: the operation, its input, and who makes it. */
+export interface InternalCall {
+  service: "ssm" | "kms";
+  /** The operation's name in the model (GetParameter). */
+  operation: string;
+  input: Record<string, unknown>;
+  principal: Principal;
+  /** The policies that decide what the caller may do. */
+  policies: PolicyDocument[];
+  region: string;
+  /** Where the call comes from, recorded as the audit record's source (automation:<execution id>). */
+  source: string;
+  /** How the audit record names the caller when not by the principal's ARN (an assumed role's session). */
+  auditArn?: string;
 }
 
 /** A piece of in-memory state each server holds one of, declared once by the module that owns it (see `Services.own`). */

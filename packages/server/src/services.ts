@@ -39,6 +39,7 @@ export function createServices(
       if (!owned.has(slot)) owned.set(slot, slot.create(services));
       return owned.get(slot) as T;
     },
+    api: { invoke: () => Promise.reject(new Error("this process runs no in-process API calls (main.ts wires them in the main process)")) },
   };
   return services;
 }

@@ -42,7 +42,16 @@ export async function sessionLog(sessionId: string, flags: LogFlags): Promise<vo
       EndDate: iso(row.end_date),
       StartSessionRequestId: row.request_id,
       SourceIp: audit?.sourceIp,
-      RecordingRetainedUntil: row.recorded === 0 ? "not recorded" : row.recording_purged ? "purged" : row.retain_until ? iso(row.retain_until) : row.end_date ? "forever" : "after the session ends",
+      RecordingRetainedUntil:
+        row.recorded === 0
+          ? "not recorded"
+          : row.recording_purged
+            ? "purged"
+            : row.retain_until
+              ? iso(row.retain_until)
+              : row.end_date
+                ? "forever"
+                : "after the session ends",
     };
     if (flags.info) {
       process.stdout.write(`${JSON.stringify(info, null, 4)}\n`);

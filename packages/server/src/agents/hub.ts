@@ -75,7 +75,6 @@ export class DeliveryHub {
     return this.stopped;
   }
 
-  /** Registers a channel; a previous channel of the same node (a reconnect) is closed. */
   /** A connection was upgraded (its OpenControlChannelInput still to come); false, and closed, when the server is stopping. */
   accept(handle: ControlChannelHandle): boolean {
     if (this.stopped) {
@@ -86,6 +85,7 @@ export class DeliveryHub {
     return true;
   }
 
+  /** Registers a channel; a previous channel of the same node (a reconnect) is closed. */
   attach(handle: ControlChannelHandle): void {
     if (this.stopped) {
       handle.close("server shutting down");

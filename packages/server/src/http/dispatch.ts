@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { exceptionMessageMember, kmsModel, redactInput, type ServiceModel, ssmModel, validateInput } from "@openssm/model";
 import type { Authenticator } from "../iam/authenticate.js";
 import { ANONYMOUS, type ResolvedKey } from "../iam/principals.js";
-import type { Access, OperationDef, RequestContext, ResourceRef, Services } from "../runtime.js";
+import type { Access, InternalApi, InternalCall, OperationDef, RequestContext, ResourceRef, Services } from "../runtime.js";
 import { ApiError, callerFaultOf } from "./errors.js";
 import { createRequestContext } from "./request-context.js";
 import { toJson } from "./serialize.js";
@@ -45,8 +45,11 @@ export function targetOf(def: Pick<OperationDef, "service" | "name">): string {
   return `${PREFIX[def.service]}.${def.name}`;
 }
 
-/** Routes AWS JSON 1.1 calls (X-Amz-Target) to the handlers the capabilities registered. */
-export class Dispatcher {
+/**
+ * Routes AWS JSON 1.1 calls (X-Amz-Target) to the handlers the capabilities registered, and runs the
+ * same operations in-process for the server's own callers (`invoke`, wired as `services.api`).
+ */
+export class Dispatcher implements InternalApi {
   private handlers = new Map<string, OperationDef<any, any, any>>();
 
   constructor(
@@ -103,12 +106,7 @@ export class Dispatcher {
         throw new ApiError("UnsupportedOperationException", `openssm does not support the ${entry.service.toUpperCase()} operation ${name} yet.`);
       }
       ctx = this.context(requestId, name, auth.key, auth.region, req);
-      const prepared = await authorizeCall(ctx, def, `${entry.service}:${name}`, input as Record<string, unknown>);
-      const mark = this.services.commitMark();
-      const output = await def.handle(ctx, input as Record<string, unknown>, prepared);
-      if (def.listing && ctx.checks === 0) throw new Error(`${name} is a listing but its handler authorized nothing`);
-      // Acknowledge only what is on disk: wait for the (shared) fsync when anything was committed meanwhile.
-      if (this.services.commitMark() !== mark) await this.services.durable();
+      const output = await this.run(ctx, def, `${entry.service}:${name}`, input as Record<string, unknown>);
       return { status: 200, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId }, body: toJson(output ?? {}) };
     } catch (e) {
       const err = asApiError(e, this.services, requestId);
@@ -139,6 +137,62 @@ export class Dispatcher {
         durationMs: performance.now() - started,
       });
     }
+  }
+
+  /**
+   * Runs an operation in-process for `call.principal` (automation's API calls): the model's validation,
+   * the principal's policies, the handler, and an audit record whose source is `call.source`.
+   */
+  async invoke(call: InternalCall): Promise<Record<string, unknown>> {
+    const started = performance.now();
+    const requestId = randomUUID();
+    const { model } = models[PREFIX[call.service]];
+    const name = call.operation;
+    let errorCode: string | null = null;
+    let errorMessage: string | null = null;
+    try {
+      if (!Object.hasOwn(model.operations, name)) throw new ApiError("UnknownOperationException", `${call.service.toUpperCase()} has no operation ${name}.`);
+      const v = validateInput(model, name, call.input);
+      if (!v.ok) throw new ApiError(v.error, v.message);
+      const def = this.handlers.get(`${PREFIX[call.service]}.${name}`);
+      if (!def) throw new ApiError("UnsupportedOperationException", `openssm does not support the ${call.service.toUpperCase()} operation ${name} yet.`);
+      if (def.anonymous) throw new ApiError("AccessDeniedException", `${name} is an agent operation; it cannot be called in-process.`);
+      const key: ResolvedKey = { ...ANONYMOUS_KEY, principal: call.principal, policies: call.policies };
+      const ctx = this.context(requestId, name, key, call.region, { sourceIp: call.source, secure: true });
+      return JSON.parse(toJson((await this.run(ctx, def, `${call.service}:${name}`, call.input)) ?? {}));
+    } catch (e) {
+      const err = e instanceof ApiError ? e : callerFaultOf(e);
+      errorCode = err?.code ?? "InternalServerError";
+      errorMessage = (err ?? (e as Error)).message;
+      throw err ?? e;
+    } finally {
+      this.services.audit.record({
+        time: this.services.clock.now(),
+        requestId,
+        accountId: call.principal.accountId,
+        region: call.region,
+        principalArn: call.auditArn ?? call.principal.arn,
+        accessKeyId: null,
+        sourceIp: call.source,
+        service: call.service,
+        operation: name,
+        parameters: Object.hasOwn(model.operations, name) ? redactInput(model, name, call.input) : {},
+        errorCode,
+        errorMessage,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  /** Authorizes and handles a validated call; answers once what it committed is on disk. */
+  private async run(ctx: RequestContext, def: OperationDef<any, any, any>, action: string, input: Record<string, unknown>): Promise<unknown> {
+    const prepared = await authorizeCall(ctx, def, action, input);
+    const mark = this.services.commitMark();
+    const output = await def.handle(ctx, input, prepared);
+    if (def.listing && ctx.checks === 0) throw new Error(`${def.name} is a listing but its handler authorized nothing`);
+    // Acknowledge only what is on disk: wait for the (shared) fsync when anything was committed meanwhile.
+    if (this.services.commitMark() !== mark) await this.services.durable();
+    return output;
   }
 
   /** Builds the per-request context handed to handlers (also for agent routes outside the JSON API). */

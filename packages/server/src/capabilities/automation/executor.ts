@@ -90,7 +90,7 @@ async function turn(services: Services, executionId: string, owner: string): Pro
   if (!exec || isTerminal(exec.status)) return false;
   const now = services.clock.now();
   const k = (id: string) => kick(services, id);
-  const base = { services, exec, owner, now, runbook: toRunbook(JSON.parse(exec.runbook)), steps: [] };
+  const base = { services, exec, owner, now, runbook: toRunbook(JSON.parse(exec.runbook)), steps: [], kick: k };
   if (exec.resolved_targets !== null && exec.target === null) return runParent(base, k);
   const t: Turn = { ...base, steps: await listSteps(services.db, executionId) };
   const signals = await pendingSignals(services.db, executionId);

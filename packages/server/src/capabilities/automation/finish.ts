@@ -1,11 +1,8 @@
-import { ACTIONS } from "./actions/index.js";
 import { END, ENGINE, FAIL } from "./engine-state.js";
 import { executionEvent, stepEvent } from "./events.js";
-import { loadIdentity } from "./identity.js";
-import { callApi } from "./internal-call.js";
 import { guarded } from "./lease.js";
-import { findStep } from "./runbook.js";
 import { apiValues } from "./selectors.js";
+import { cancelAction } from "./steps.js";
 import { getStep, listSteps, parseJson, wakeNow } from "./store.js";
 import { automationDb, type ExecutionRow } from "./tables.js";
 import type { Turn } from "./turn.js";
@@ -70,28 +67,7 @@ export async function finish(t: Turn, kick: (id: string) => void, forced?: "Canc
  */
 export async function cancelExecution(t: Turn, kick: (id: string) => void): Promise<boolean> {
   const open = t.steps.filter((s) => !isTerminal(s.status));
-  const identity = await loadIdentity(t.services.db, t.exec.identity_arn, t.exec.execution_id).catch(() => undefined);
-  const scope = { accountId: t.exec.account_id, region: t.exec.region };
-  for (const row of open) {
-    const action = ACTIONS[row.action];
-    const def = findStep(t.runbook, row.step_name)?.step;
-    if (action?.cancel && identity && def) {
-      await action
-        .cancel({
-          services: t.services,
-          exec: t.exec,
-          step: row,
-          def,
-          inputs: {},
-          state: parseJson(row.state, undefined),
-          identity,
-          scope,
-          now: t.now,
-          call: (service, api, input) => callApi(t.services, identity, service, api, input, { executionId: t.exec.execution_id, scope }),
-        })
-        .catch(() => undefined);
-    }
-  }
+  for (const row of open) await cancelAction(t, row);
   const interrupted = open.find((s) => s.parent_step_execution_id !== null) ?? open.find((s) => s.parent_step_execution_id === null);
   const onCancel = interrupted?.on_cancel?.startsWith("step:") ? interrupted.on_cancel.slice(5) : undefined;
   await guarded(t.services, t.exec.execution_id, t.owner, async (tx) => {

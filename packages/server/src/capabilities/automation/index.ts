@@ -1,14 +1,14 @@
 import { ApiError } from "../../http/errors.js";
 import type { Capability, RequestContext, Services } from "../../runtime.js";
-import { setChildStarter } from "./actions/execute-automation.js";
 import { stopExecutor, kick, wakeDue } from "./executor.js";
-import { executionContext } from "./internal-call.js";
+import { registerTaskType } from "../maintenance-windows/index.js";
+import { automationTask } from "./maintenance-window-task.js";
 import { getAutomationExecution, describeAutomationExecutions, describeAutomationStepExecutions } from "./ops-read.js";
 import { sendAutomationSignal, stopAutomationExecution } from "./ops-control.js";
 import { getExecutionPreview, startExecutionPreview } from "./ops-preview.js";
 import { startAutomationExecution } from "./ops-start.js";
-import { EXECUTION_TAG_TYPE, insertExecution, prepareStart, type StartRequest } from "./start.js";
-import { definitionArn, executionArn } from "./statuses.js";
+import { createExecution, EXECUTION_TAG_TYPE, type StartRequest } from "./start.js";
+import { executionArn } from "./statuses.js";
 import { getExecution, getScopedExecution, parseJson } from "./store.js";
 import { automationMigrations } from "./tables.js";
 
@@ -22,9 +22,7 @@ export type { StartRequest } from "./start.js";
  * InvalidAutomationExecutionParametersException, ...). Returns the execution id.
  */
 export async function startAutomation(ctx: RequestContext, request: StartRequest): Promise<string> {
-  const prepared = await prepareStart(ctx, request);
-  await ctx.authorize("ssm:StartAutomationExecution", [{ arn: definitionArn(ctx.scope, prepared.doc.name, request.documentVersion ?? "$DEFAULT") }]);
-  const id = await insertExecution(ctx, prepared);
+  const id = await createExecution(ctx, request);
   kick(ctx.services, id);
   return id;
 }
@@ -82,21 +80,8 @@ export const automationCapability: Capability = {
         return { id: row.execution_id, arn: executionArn(ctx.scope, row.execution_id) };
       },
     });
-    setChildStarter(async (r, req) => {
-      const ctx = executionContext(services, r.identity, "StartAutomationExecution", { executionId: r.exec.execution_id, scope: r.scope });
-      return startAutomation(ctx, {
-        documentName: req.documentName,
-        documentVersion: req.documentVersion,
-        parameters: req.parameters,
-        targets: req.targets as StartRequest["targets"],
-        targetParameterName: req.targetParameterName,
-        maxConcurrency: req.maxConcurrency,
-        maxErrors: req.maxErrors,
-        parentExecutionId: r.exec.execution_id,
-        parentStepExecutionId: r.step.step_execution_id,
-      });
-    });
     services.scheduler.register({ name: "automation-executor", run: (now) => wakeDue(services, now) });
+    registerTaskType(services, automationTask);
   },
   async stop(services) {
     await stopExecutor(services);

@@ -1,34 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { kmsModel, redactInput, type ServiceModel, ssmModel, validateInput } from "@openssm/model";
+import { kmsModel, type ServiceModel, ssmModel } from "@openssm/model";
 import { ApiError } from "../../http/errors.js";
 import { createRequestContext } from "../../http/request-context.js";
-import { toJson } from "../../http/serialize.js";
-import type { Access, OperationDef, RequestContext, ResourceRef, Services } from "../../runtime.js";
+import type { RequestContext, Services } from "../../runtime.js";
 import type { ExecutionIdentity } from "./identity.js";
 
 /**
- * Calls an openssm API operation from inside an automation execution, as the execution's identity:
- * the same model validation, authorization (the identity's policies) and handler as a signed request,
- * and an audit record whose source is `automation:<execution id>` (a role's session ARN names the
- * execution too). The result is the JSON the wire would carry (timestamps as epoch seconds).
+ * Calls an openssm API operation from inside an automation execution, as the execution's identity,
+ * through the server's in-process API (`services.api`): the same model validation, authorization
+ * (the identity's policies) and handler as a signed request, and an audit record whose source is
+ * `automation:<execution id>` (a role's session ARN names the execution too). The result is the JSON
+ * the wire would carry (timestamps as epoch seconds).
  */
 
 const MODELS: Record<string, { model: ServiceModel; service: "ssm" | "kms" }> = {
   ssm: { model: ssmModel, service: "ssm" },
   kms: { model: kmsModel, service: "kms" },
 };
-
-let registry: Map<string, OperationDef<any, any, any>> | undefined;
-
-/** Every operation the capabilities register, by "<service>:<Name>" (loaded on first use: the list includes this capability). */
-async function operations(): Promise<Map<string, OperationDef<any, any, any>>> {
-  if (!registry) {
-    const { capabilities } = await import("../index.js");
-    registry = new Map();
-    for (const c of capabilities) for (const o of c.operations ?? []) registry.set(`${o.service}:${o.name}`, o);
-  }
-  return registry;
-}
 
 /** "describe_instance_information" and "DescribeInstanceInformation" both name DescribeInstanceInformation. */
 export function operationName(api: string): string {
@@ -114,48 +102,15 @@ export async function callApi(
       `openssm runs API calls against its own services only (ssm, kms, sts); ${service} is not one of them.`,
     );
   }
-  const started = performance.now();
-  const ctx = executionContext(services, identity, name, opts);
-  let errorCode: string | null = null;
-  let errorMessage: string | null = null;
-  try {
-    if (!Object.hasOwn(entry.model.operations, name)) throw new ApiError("UnknownOperationException", `${svc.toUpperCase()} has no operation ${name}.`);
-    input = coerceToModel(entry.model, entry.model.operations[name].input, input) as Record<string, unknown>;
-    const v = validateInput(entry.model, name, input);
-    if (!v.ok) throw new ApiError(v.error, v.message);
-    const def = (await operations()).get(`${entry.service}:${name}`);
-    if (!def) throw new ApiError("UnsupportedOperationException", `openssm does not support the ${svc.toUpperCase()} operation ${name} yet.`);
-    if (def.anonymous) throw new ApiError("AccessDeniedException", `${name} is an agent operation; automations cannot call it.`);
-    let prepared: unknown;
-    if (!def.listing) {
-      if (!def.resources) throw new Error(`${name} declares no resources`);
-      const declared = await def.resources(ctx, input);
-      const access: Access<unknown> = Array.isArray(declared) ? { resources: declared as ResourceRef[], prepared: undefined } : declared;
-      if (access.resources.length === 0) throw new Error(`${name} named no resource to authorize`);
-      await ctx.authorize(`${entry.service}:${name}`, access.resources, access.context);
-      prepared = access.prepared;
-    }
-    const output = await def.handle(ctx, input, prepared);
-    return JSON.parse(toJson(output ?? {})) as Record<string, unknown>;
-  } catch (e) {
-    errorCode = e instanceof ApiError ? e.code : "InternalServerError";
-    errorMessage = (e as Error).message;
-    throw e;
-  } finally {
-    services.audit.record({
-      time: services.clock.now(),
-      requestId: ctx.requestId,
-      accountId: opts.scope.accountId,
-      region: opts.scope.region,
-      principalArn: identity.auditArn,
-      accessKeyId: null,
-      sourceIp: `automation:${opts.executionId}`,
-      service: entry.service,
-      operation: name,
-      parameters: Object.hasOwn(entry.model.operations, name) ? redactInput(entry.model, name, input) : {},
-      errorCode,
-      errorMessage,
-      durationMs: performance.now() - started,
-    });
-  }
+  const shape = Object.hasOwn(entry.model.operations, name) ? entry.model.operations[name].input : undefined;
+  return services.api.invoke({
+    service: entry.service,
+    operation: name,
+    input: coerceToModel(entry.model, shape, input) as Record<string, unknown>,
+    principal: identity.principal,
+    policies: identity.policies,
+    region: opts.scope.region,
+    source: `automation:${opts.executionId}`,
+    auditArn: identity.auditArn,
+  });
 }

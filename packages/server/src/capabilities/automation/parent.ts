@@ -19,6 +19,7 @@ export function rateLimit(value: string, total: number, min: number): number {
 
 /** A child's typed parameters: the parent's, with the target's values typed as the runbook declares them. */
 function childTyped(parent: ExecutionRow, target: PlannedTarget): Record<string, unknown> {
+  if (target.typed) return target.typed;
   const typed = parseJson<Record<string, unknown>>(parent.typed_parameters, {});
   const declared = (parseJson<Record<string, any>>(parent.runbook, {}).parameters ?? {}) as Record<string, { type?: string }>;
   for (const [k, values] of Object.entries(target.parameters)) {

@@ -3,7 +3,7 @@ import type { ApprovalState } from "./actions/approve.js";
 import { guarded } from "./lease.js";
 import { findStep } from "./runbook.js";
 import { isTerminal } from "./statuses.js";
-import { applyOutcome } from "./steps.js";
+import { applyOutcome, cancelAction } from "./steps.js";
 import { parseJson } from "./store.js";
 import { automationDb, type SignalRow } from "./tables.js";
 import type { Turn } from "./turn.js";
@@ -64,12 +64,13 @@ export async function applySignals(t: Turn, signals: SignalRow[]): Promise<boole
   });
   for (const id of stops) {
     const row = t.steps.find((s) => s.step_execution_id === id && !isTerminal(s.status));
-    if (row)
-      await applyOutcome(t, row, findStep(t.runbook, row.step_name)?.step, {
-        kind: "failed",
-        status: "Cancelled",
-        message: "The step was stopped (StopStep).",
-      });
+    if (!row) continue;
+    await cancelAction(t, row);
+    await applyOutcome(t, row, findStep(t.runbook, row.step_name)?.step, {
+      kind: "failed",
+      status: "Cancelled",
+      message: "The step was stopped (StopStep).",
+    });
   }
   return true;
 }

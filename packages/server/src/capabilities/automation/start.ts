@@ -9,6 +9,7 @@ import { executionEvent } from "./events.js";
 import { executionPrincipalArn } from "./identity.js";
 import { globalValues, resolveReferences } from "./references.js";
 import { toRunbook } from "./runbook.js";
+import { definitionArn } from "./statuses.js";
 import { automationDb, type ExecutionRow } from "./tables.js";
 
 /** The tag resource type of executions (AddTagsToResource ResourceType Automation). */
@@ -42,6 +43,8 @@ export interface StartRequest {
 export interface PlannedTarget {
   target: string;
   parameters: Record<string, string[]>;
+  /** TargetMaps: this map's parameters as typed values (each map gives its own set). */
+  typed?: Record<string, unknown>;
 }
 
 export interface PreparedStart {
@@ -131,8 +134,19 @@ export async function prepareStart(ctx: RequestContext, request: StartRequest): 
   try {
     typed = await resolveParameters(ctx, doc, plan ? plan[0].parameters : request.parameters);
   } catch (e) {
-    if (e instanceof ApiError && e.code === "InvalidParameters") throw invalidParameters(e.message);
+    if (e instanceof ApiError && e.code === "InvalidParameters")
+      throw invalidParameters(`${plan && request.targetMaps?.length ? "TargetMaps[0]: " : ""}${e.message}`);
     throw e;
+  }
+  if (plan && request.targetMaps?.length) {
+    for (const [i, target] of plan.entries()) {
+      try {
+        target.typed = i === 0 ? typed : await resolveParameters(ctx, doc, target.parameters);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === "InvalidParameters") throw invalidParameters(`TargetMaps[${i}]: ${e.message}`);
+        throw e;
+      }
+    }
   }
   if (plan && request.targetParameterName) delete typed[request.targetParameterName];
   const runbook = toRunbook(doc.content);
@@ -224,6 +238,17 @@ export async function insertExecution(ctx: RequestContext, p: PreparedStart): Pr
     tx.publish(executionEvent(row, "Pending", row.started_at));
   });
   return id;
+}
+
+/**
+ * Starts an execution as the context's principal, as StartAutomationExecution does: resolves it,
+ * checks ssm:StartAutomationExecution on the runbook (and iam:PassRole for its assume role) and
+ * records it. The caller hands the id to the executor. Returns the execution id.
+ */
+export async function createExecution(ctx: RequestContext, request: StartRequest): Promise<string> {
+  const prepared = await prepareStart(ctx, request);
+  await ctx.authorize("ssm:StartAutomationExecution", [{ arn: definitionArn(ctx.scope, prepared.doc.name, request.documentVersion ?? "$DEFAULT") }]);
+  return insertExecution(ctx, prepared);
 }
 
 /** A finished execution started with the same ClientToken, for idempotency. */

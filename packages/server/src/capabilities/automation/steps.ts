@@ -112,7 +112,17 @@ function actionRun(t: Turn, row: StepRow, def: RunbookStep, inputs: Record<strin
     scope,
     now: t.now,
     call: (service, api, input) => callApi(t.services, identity, service, api, input, { executionId: t.exec.execution_id, scope }),
+    kick: t.kick,
   };
+}
+
+/** Stops what an open step started (a command, a child execution): the execution is cancelled or the step stopped. */
+export async function cancelAction(t: Turn, row: StepRow): Promise<void> {
+  const action = ACTIONS[row.action];
+  const def = findStep(t.runbook, row.step_name)?.step;
+  if (!action?.cancel || !def) return;
+  const identity = await loadIdentity(t.services.db, t.exec.identity_arn, t.exec.execution_id).catch(() => undefined);
+  if (identity) await action.cancel(actionRun(t, row, def, {}, identity)).catch(() => undefined);
 }
 
 /** Runs (or polls) the action of an open step and stores what came of it. */

@@ -27,6 +27,17 @@ export async function children(db: AnyDb, parentId: string): Promise<Pick<Execut
     .execute();
 }
 
+/** The execution a step started (aws:executeAutomation), if it got that far before a crash. */
+export async function childOfStep(db: AnyDb, parentId: string, stepExecutionId: string): Promise<string | undefined> {
+  const row = await automationDb(db)
+    .selectFrom("automation_executions")
+    .select("execution_id")
+    .where("parent_execution_id", "=", parentId)
+    .where("parent_step_execution_id", "=", stepExecutionId)
+    .executeTakeFirst();
+  return row?.execution_id;
+}
+
 export async function updateExecution(db: AnyDb, executionId: string, set: Partial<ExecutionRow>): Promise<void> {
   await automationDb(db).updateTable("automation_executions").set(set).where("execution_id", "=", executionId).execute();
 }

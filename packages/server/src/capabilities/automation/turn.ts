@@ -10,4 +10,6 @@ export interface Turn {
   steps: StepRow[];
   owner: string;
   now: number;
+  /** Advances another execution soon (a child started, a parent to tell). */
+  kick(executionId: string): void;
 }

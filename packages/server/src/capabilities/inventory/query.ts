@@ -101,10 +101,12 @@ export async function matchingNodes(ctx: RequestContext, fleet: Fleet, filters: 
     }
     const schema = group[0].schema;
     const keyed = group.find((f) => f.attribute === schema.key && (f.op === "Equal" || (f.op === "BeginWith" && f.values.length === 1)));
+    // With a key lookup the key index narrows best (naming the nodes too would make SQLite scan their entries instead).
     const rows = await entriesOf(ctx.services.db, ctx, typeName, {
-      instanceIds: candidates.length <= 500 ? candidates : undefined,
+      instanceIds: !keyed && candidates.length <= 500 ? candidates : undefined,
       keyEquals: keyed?.op === "Equal" ? keyed.values : undefined,
       keyPrefix: keyed?.op === "BeginWith" ? keyed.values[0] : undefined,
+      unordered: true,
     });
     const matched = new Set<string>();
     for (const r of rows) {
@@ -180,7 +182,7 @@ async function recordsOf(ctx: RequestContext, fleet: Fleet, typeName: string, in
     });
   }
   const among = new Set(instanceIds);
-  const rows = await entriesOf(ctx.services.db, ctx, typeName, { instanceIds: instanceIds.length <= 500 ? instanceIds : undefined });
+  const rows = await entriesOf(ctx.services.db, ctx, typeName, { instanceIds: instanceIds.length <= 500 ? instanceIds : undefined, unordered: true });
   return rows.filter((r) => among.has(r.instance_id)).map((r) => ({ instanceId: r.instance_id, attrs: JSON.parse(r.attrs) as Attrs }));
 }
 

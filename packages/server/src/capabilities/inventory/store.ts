@@ -104,7 +104,7 @@ export function entriesOf(
   db: AnyDb,
   scope: Scope,
   typeName: string,
-  opts: { instanceIds?: string[]; keyEquals?: string[]; keyPrefix?: string; afterEntry?: number; limit?: number } = {},
+  opts: { instanceIds?: string[]; keyEquals?: string[]; keyPrefix?: string; afterEntry?: number; limit?: number; unordered?: boolean } = {},
 ): Promise<EntryRow[]> {
   let q = inventoryDb(db).selectFrom("inventory_entries").select(["instance_id", "entry_no", "attrs"]).where(inScope(scope)).where("type_name", "=", typeName);
   if (opts.instanceIds) q = q.where("instance_id", "in", opts.instanceIds.length ? opts.instanceIds : [""]);
@@ -114,7 +114,8 @@ export function entriesOf(
     q = q.where("key_value", ">=", opts.keyPrefix).where("key_value", "<", `${opts.keyPrefix}\u{10ffff}`);
   }
   if (opts.afterEntry !== undefined) q = q.where("entry_no", ">", opts.afterEntry);
-  q = q.orderBy("instance_id").orderBy("entry_no");
+  // Ordering by the primary key would make SQLite walk it instead of the key index: lookups ask for no order.
+  if (!opts.unordered) q = q.orderBy("instance_id").orderBy("entry_no");
   if (opts.limit !== undefined) q = q.limit(opts.limit);
   return q.execute();
 }

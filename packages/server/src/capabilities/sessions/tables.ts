@@ -124,7 +124,10 @@ export function sessionMigrations(engine: Engine): Record<string, Migration> {
     },
     "sessions-002-recorded": {
       async up(db: AnyDb) {
-        await db.schema.alterTable("sessions").addColumn("recorded", "integer", (c) => c.defaultTo(1)).execute();
+        await db.schema
+          .alterTable("sessions")
+          .addColumn("recorded", "integer", (c) => c.defaultTo(1))
+          .execute();
       },
     },
   };

@@ -1,26 +1,9 @@
 import { ApiError } from "../../../http/errors.js";
+import { executionContext } from "../internal-call.js";
+import { createExecution, type StartRequest } from "../start.js";
 import { isError, isTerminal } from "../statuses.js";
-import { getExecution } from "../store.js";
-import { type Action, str } from "./types.js";
-
-/** How a child execution is started: set by the executor (it owns StartAutomationExecution's logic). */
-export type ChildStarter = (
-  r: Parameters<Action["run"]>[0],
-  request: {
-    documentName: string;
-    documentVersion?: string;
-    parameters: Record<string, string[]>;
-    targets?: unknown;
-    targetParameterName?: string;
-    maxConcurrency?: string;
-    maxErrors?: string;
-  },
-) => Promise<string>;
-
-let starter: ChildStarter | undefined;
-export function setChildStarter(fn: ChildStarter): void {
-  starter = fn;
-}
+import { childOfStep, getExecution } from "../store.js";
+import { type Action, type ActionRun, str } from "./types.js";
 
 const POLL_MS = 5000;
 
@@ -29,29 +12,39 @@ function parameterMap(v: unknown): Record<string, string[]> {
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, val]) => [k, Array.isArray(val) ? val.map(str) : [str(val)]]));
 }
 
+/** Starts the child as the execution's identity, as StartAutomationExecution would (authorized, PassRole checked). */
+function startChild(r: ActionRun): Promise<string> {
+  const ctx = executionContext(r.services, r.identity, "StartAutomationExecution", { executionId: r.exec.execution_id, scope: r.scope });
+  const optional = (v: unknown) => (v === undefined ? undefined : str(v));
+  return createExecution(ctx, {
+    documentName: str(r.inputs.DocumentName),
+    documentVersion: optional(r.inputs.DocumentVersion),
+    parameters: parameterMap(r.inputs.RuntimeParameters),
+    targets: r.inputs.Targets as StartRequest["targets"],
+    targetParameterName: optional(r.inputs.TargetParameterName),
+    maxConcurrency: optional(r.inputs.MaxConcurrency),
+    maxErrors: optional(r.inputs.MaxErrors),
+    parentExecutionId: r.exec.execution_id,
+    parentStepExecutionId: r.step.step_execution_id,
+  });
+}
+
 /**
  * aws:executeAutomation: starts a child execution (ParentAutomationExecutionId names this one) as the
  * same identity and waits for it; outputs ExecutionId, Status and Output (the child's outputs).
  */
 export const executeAutomationAction: Action = {
   async run(r) {
-    let childId: string | undefined = r.state?.childId;
+    // A child recorded before a crash that came before the step saved its id is that step's child.
+    let childId: string | undefined = r.state?.childId ?? (await childOfStep(r.services.db, r.exec.execution_id, r.step.step_execution_id));
     if (!childId) {
-      if (!starter) throw new Error("automation: no child starter");
       try {
-        childId = await starter(r, {
-          documentName: str(r.inputs.DocumentName),
-          documentVersion: r.inputs.DocumentVersion === undefined ? undefined : str(r.inputs.DocumentVersion),
-          parameters: parameterMap(r.inputs.RuntimeParameters),
-          targets: r.inputs.Targets,
-          targetParameterName: r.inputs.TargetParameterName === undefined ? undefined : str(r.inputs.TargetParameterName),
-          maxConcurrency: r.inputs.MaxConcurrency === undefined ? undefined : str(r.inputs.MaxConcurrency),
-          maxErrors: r.inputs.MaxErrors === undefined ? undefined : str(r.inputs.MaxErrors),
-        });
+        childId = await startChild(r);
       } catch (e) {
         if (e instanceof ApiError) return { kind: "failed", message: `Starting ${str(r.inputs.DocumentName)} failed: ${e.code}: ${e.message}` };
         throw e;
       }
+      r.kick(childId);
       return { kind: "wait", state: { childId }, wakeAt: r.now + POLL_MS };
     }
     const child = await getExecution(r.services.db, childId);

@@ -19,6 +19,8 @@ export interface ActionRun {
   now: number;
   /** Calls an openssm API as the execution's identity (audited with the execution id). */
   call(service: string, api: string, input: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Advances another execution soon (a child execution this step started). */
+  kick(executionId: string): void;
 }
 
 export type ActionResult =
