@@ -1,4 +1,5 @@
 import { benchAgents } from "./agents.js";
+import { benchAutomation } from "./automation.js";
 import { benchParameters } from "./parameters.js";
 import { benchScheduler } from "./scheduler.js";
 import { benchState } from "./state.js";
@@ -14,6 +15,9 @@ const all: Record<string, () => Promise<void>> = {
   },
   scheduler: async () => {
     await benchScheduler({ record: true });
+  },
+  automation: async () => {
+    await benchAutomation({ record: true });
   },
 };
 

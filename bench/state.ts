@@ -38,7 +38,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
     const v = await check();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -5,6 +5,7 @@ import {
   CreateAssociationBatchCommand,
   CreateAssociationCommand,
   type CreateAssociationCommandInput,
+  CreateDocumentCommand,
   DeleteAssociationCommand,
   DescribeAssociationCommand,
   DescribeAssociationExecutionsCommand,
@@ -251,6 +252,26 @@ describe("State Manager: associations through the API, applied by nodes that rep
     assert.equal((await ssm.send(new ListAssociationsCommand({}))).Associations?.length, before);
     const missing = await ssm.send(new DescribeAssociationCommand({ AssociationId: "00000000-0000-4000-8000-000000000000" })).catch((e) => e);
     assert.equal(missing.name, "AssociationDoesNotExist");
+  });
+
+  test("CalendarNames: a closed change calendar holds the association back", async () => {
+    const now = Date.now();
+    const iso = (t: number) => new Date(t).toISOString().replace(/\.\d+Z$/, "Z");
+    await ssm.send(
+      new CreateDocumentCommand({
+        Name: "AssocFreeze",
+        DocumentType: "ChangeCalendar",
+        Content: JSON.stringify({
+          schemaVersion: "1.0",
+          calendarEvents: [{ name: "freeze", type: "NOT_ALLOWED", startTime: iso(now - 3_600_000), endTime: iso(now + 3_600_000) }],
+        }),
+      }),
+    );
+    const id = await create({ Targets: [{ Key: "tag:Role", Values: ["cache"] }], ScheduleExpression: "rate(1 day)", CalendarNames: ["AssocFreeze"] });
+    assert.deepEqual((await ssm.send(new DescribeAssociationCommand({ AssociationId: id }))).AssociationDescription?.CalendarNames, ["AssocFreeze"]);
+    assert.equal((await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id }))).AssociationExecutions?.length, 0);
+    assert.notEqual((await listed(db)).find((a) => a.AssociationId === id)?.DetailedStatus, "Pending");
+    await ssm.send(new DeleteAssociationCommand({ AssociationId: id }));
   });
 
   test("the next cron time applies the association again (moved clock); deleted, it is gone", async () => {

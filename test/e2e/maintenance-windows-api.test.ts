@@ -113,6 +113,33 @@ describe("maintenance windows: the API without nodes", () => {
     assert.equal(times.length, 3);
     for (const x of times) assert.equal(new Date(Date.parse(x)).getUTCDay() === 0 || new Date(Date.parse(x)).getUTCDay() === 6, true, x);
     assert.equal(Date.parse(times[1]) - Date.parse(times[0]) >= 6 * 86_400_000, true);
+    // Filters: ScheduledAfter and ScheduledBefore (both ends included), as in AWS's CLI examples.
+    const filtered = await awsCli(server, [
+      "ssm",
+      "describe-maintenance-window-schedule",
+      "--window-id",
+      windowId,
+      "--filters",
+      `Key=ScheduledAfter,Values=${new Date(Date.parse(times[1])).toISOString()}`,
+      `Key=ScheduledBefore,Values=${new Date(Date.parse(times[1]) + 14 * 86_400_000).toISOString()}`,
+    ]);
+    assert.equal(filtered.code, 0, filtered.stderr);
+    assert.deepEqual(
+      (filtered.json.ScheduledWindowExecutions as { ExecutionTime: string }[]).map((x) => x.ExecutionTime),
+      [
+        times[1],
+        times[2],
+        (await ssm.send(new DescribeMaintenanceWindowScheduleCommand({ WindowId: windowId }))).ScheduledWindowExecutions?.[3]?.ExecutionTime,
+      ],
+    );
+    await assert.rejects(
+      ssm.send(new DescribeMaintenanceWindowScheduleCommand({ WindowId: windowId, Filters: [{ Key: "ExecutedBefore", Values: ["2026-01-01T00:00:00Z"] }] })),
+      { name: "ValidationException", message: /ExecutedBefore is not supported here; use ScheduledAfter or ScheduledBefore/ },
+    );
+    await assert.rejects(
+      ssm.send(new DescribeMaintenanceWindowScheduleCommand({ WindowId: windowId, Filters: [{ Key: "ScheduledBefore", Values: ["next week"] }] })),
+      { name: "ValidationException", message: /takes one ISO 8601 time/ },
+    );
     const targets = await ssm.send(new DescribeMaintenanceWindowTargetsCommand({ WindowId: windowId }));
     assert.deepEqual(targets.Targets?.[0].Targets, [{ Key: "tag:Patch", Values: ["weekly"] }]);
     const tasks = await ssm.send(new DescribeMaintenanceWindowTasksCommand({ WindowId: windowId }));

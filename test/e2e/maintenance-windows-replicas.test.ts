@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { CreateMaintenanceWindowCommand, DescribeMaintenanceWindowExecutionsCommand, GetMaintenanceWindowCommand } from "@aws-sdk/client-ssm";
+import {
+  CreateDocumentCommand,
+  CreateMaintenanceWindowCommand,
+  DescribeMaintenanceWindowExecutionsCommand,
+  GetMaintenanceWindowCommand,
+} from "@aws-sdk/client-ssm";
 import { eventually, startServer, type TestServer, testEngine } from "../harness/index.js";
 
 async function serverNow(server: TestServer): Promise<number> {
@@ -8,17 +15,30 @@ async function serverNow(server: TestServer): Promise<number> {
   return ((await r.json()) as { now: number }).now * 1000;
 }
 
-/** Two replicas on one PostgreSQL database, both past a window's start: it starts once. */
-describe("maintenance windows across replicas (PostgreSQL)", { skip: testEngine !== "postgres" && "several replicas need PostgreSQL" }, () => {
+/** Two replicas on one PostgreSQL database, both past a window's start (or a calendar's transition): it happens once. */
+describe("maintenance windows and calendars across replicas (PostgreSQL)", { skip: testEngine !== "postgres" && "several replicas need PostgreSQL" }, () => {
   let first: TestServer;
   let second: TestServer;
+  let hook: Server;
+  const events: { "detail-type": string; resources: string[]; detail: Record<string, unknown> }[] = [];
   before(async () => {
-    first = await startServer({ testClock: true });
-    second = await startServer({ testClock: true, databaseUrl: first.databaseUrl, masterKey: first.masterKey, admin: first.admin });
+    hook = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", () => {
+        events.push(JSON.parse(body));
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
+    const args = ["--webhook", `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`];
+    first = await startServer({ testClock: true, args });
+    second = await startServer({ testClock: true, args, databaseUrl: first.databaseUrl, masterKey: first.masterKey, admin: first.admin });
   });
   after(async () => {
     await second?.stop();
     await first?.destroy();
+    await new Promise((r) => hook?.close(r));
   });
 
   test("two replicas whose clocks both pass the start record one execution per start", async () => {
@@ -40,5 +60,30 @@ describe("maintenance windows across replicas (PostgreSQL)", { skip: testEngine 
     assert.equal(again.WindowExecutions?.length, 1, JSON.stringify(again.WindowExecutions));
     assert.equal(ex[0].Status, "SUCCESS");
     assert.match(String(ex[0].StatusDetails), /no tasks/);
+  });
+
+  test("two replicas whose clocks both pass a calendar's transition publish it once", async () => {
+    const now = await serverNow(first);
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+    await first.ssm().send(
+      new CreateDocumentCommand({
+        Name: "ReplicaFreeze",
+        DocumentType: "ChangeCalendar",
+        Content: JSON.stringify({
+          schemaVersion: "1.0",
+          calendarEvents: [{ name: "freeze", type: "NOT_ALLOWED", startTime: iso(now + 3_600_000), endTime: iso(now + 7_200_000) }],
+        }),
+      }),
+    );
+    const mine = () => events.filter((e) => e["detail-type"] === "Calendar State Change" && String(e.resources[0]).endsWith(":document/ReplicaFreeze"));
+    await Promise.all([first.advanceClock(3700), second.advanceClock(3700)]);
+    await Promise.all([first.advanceClock(1), second.advanceClock(1), first.advanceClock(1), second.advanceClock(1)]);
+    await eventually(async () => mine().length > 0, { what: "the calendar's CLOSED event" });
+    await Promise.all([first.advanceClock(1), second.advanceClock(1)]);
+    await Promise.all([first.advanceClock(1), second.advanceClock(1)]);
+    assert.deepEqual(
+      mine().map((e) => e.detail.state),
+      ["CLOSED"],
+    );
   });
 });

@@ -17,8 +17,24 @@ import {
   RegisterTaskWithMaintenanceWindowCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { eventually, startServer, type TestServer } from "../harness/index.js";
+import { defaultAccountId, eventually, startServer, type TestServer } from "../harness/index.js";
 import { type AgentProcess, createActivation, launchAgent, stopAllAgents } from "./agent-support.js";
+import { openssm } from "./security-helpers.js";
+
+interface AuditRecord {
+  operation: string;
+  sourceIp: string;
+  principalArn: string | null;
+  errorCode: string | null;
+  parameters: { CalendarNames?: string[]; AtTime?: string; evaluatedFor?: string; State?: string };
+}
+
+/** The calendar evaluations `openssm audit` shows for one window execution. */
+async function calendarEvaluations(server: TestServer, windowExecutionId: string): Promise<AuditRecord[]> {
+  const r = await openssm(server, ["audit", "--json", "--operation", "GetCalendarState", "--limit", "1000"]);
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as AuditRecord[]).filter((a) => a.sourceIp === `maintenance-window:${windowExecutionId}`);
+}
 
 async function serverNow(server: TestServer): Promise<number> {
   const r = await fetch(`${server.endpoint}/_openssm/clock`, { method: "POST", body: "{}" });
@@ -260,6 +276,17 @@ describe("maintenance windows with real openssm-agent nodes", () => {
     });
     assert.equal(held.Status, "PENDING");
     assert.match(String(held.StatusDetails), /change calendar Freeze is CLOSED until/);
+    // Every evaluation is in the audit trail, made by the task's identity on behalf of the window execution.
+    const closed = await eventually(
+      async () => (await calendarEvaluations(server, String(execution.WindowExecutionId))).find((a) => a.parameters.State === "CLOSED"),
+      {
+        what: "the CLOSED evaluation in the audit trail",
+      },
+    );
+    assert.deepEqual(closed.parameters.CalendarNames, ["Freeze"]);
+    assert.equal(closed.parameters.evaluatedFor, "MaintenanceWindowTask");
+    assert.equal(closed.errorCode, null);
+    assert.equal(closed.principalArn, `arn:aws:iam::${await defaultAccountId(server)}:user/admin`);
     // The freeze ends 3 h after it was written; the window opened about 1 h in.
     await server.advanceClock(2 * 3600 + 120);
     const done = await eventually(
@@ -274,6 +301,13 @@ describe("maintenance windows with real openssm-agent nodes", () => {
     const [inv] = await invocationsOf(ssm, String(execution.WindowExecutionId), String(t.TaskExecutionId));
     const out = await ssm.send(new GetCommandInvocationCommand({ CommandId: inv.ExecutionId, InstanceId: ids[2] }));
     assert.equal(out.StandardOutputContent?.trim(), "after the freeze");
+    const evaluations = await eventually(async () => {
+      const all = await calendarEvaluations(server, String(execution.WindowExecutionId));
+      return all.some((a) => a.parameters.State === "OPEN") ? all : undefined;
+    });
+    // Held while CLOSED, started on the first OPEN answer: nothing evaluated after it.
+    assert.equal(evaluations.at(-1)?.parameters.State, "OPEN");
+    assert.ok(evaluations.slice(0, -1).every((a) => a.parameters.State === "CLOSED"));
   });
 
   test("a server killed mid-window resumes it: the task finishes once, nothing is lost", async () => {

@@ -3,8 +3,8 @@ import { constants, createHash, createHmac, generateKeyPairSync, type Hash, type
 import { describe, it } from "node:test";
 import { canonicalRequest, hmacSignature, type RequestToSign, signHmac, signRsa, stringToSign as sigv4StringToSign } from "@openssm/protocol";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { ApiError } from "../../packages/server/src/http/errors.js";
-import { parseAuthorization, requestTime, type SignableRequest, stringToSign, verifyHmacSignature } from "../../packages/server/src/http/sigv4.js";
+import { ApiError } from "../../packages/server/src/errors.js";
+import { parseAuthorization, requestTime, type SignableRequest, stringToSign, verifyHmacSignature } from "../../packages/server/src/iam/sigv4.js";
 
 const bytes = (d: string | ArrayBuffer | ArrayBufferView): string | Buffer =>
   typeof d === "string" ? d : ArrayBuffer.isView(d) ? Buffer.from(d.buffer, d.byteOffset, d.byteLength) : Buffer.from(d);

@@ -4,6 +4,7 @@ import { registerCommandCommands } from "./command-command.js";
 import { CliError } from "./errors.js";
 import { registerEventsCommand } from "./events-command.js";
 import { registerIamCommands } from "./iam/index.js";
+import { registerInventoryCommands } from "./inventory-command.js";
 import { registerSessionCommands } from "./session/index.js";
 
 const program = new Command();
@@ -22,6 +23,7 @@ registerAuditCommand(program);
 registerEventsCommand(program);
 registerSessionCommands(program);
 registerCommandCommands(program);
+registerInventoryCommands(program);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`openssm: ${e.message}\n`);

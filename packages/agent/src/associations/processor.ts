@@ -20,6 +20,7 @@ export interface InstanceAssociation {
   LastExecutionDate?: number;
   DetailedStatus?: string;
   ExecutionId?: string;
+  Checksum?: string;
 }
 
 /** What became of one application, kept until the server took the report. */
@@ -64,6 +65,8 @@ export class AssociationProcessor {
   private readonly resultsDir?: string;
   private readonly results = new Map<string, RunResult>();
   private readonly active = new Set<string>();
+  /** Documents by name, version and association checksum (a new association version fetches again). */
+  private readonly documents = new Map<string, Record<string, unknown>>();
   private timer?: NodeJS.Timeout;
   private polling?: Promise<void>;
   private again = false;
@@ -175,11 +178,18 @@ export class AssociationProcessor {
       };
       this.saveResult(runId, { associationId: a.AssociationId, associationVersion: a.AssociationVersion, reported: false, at: Date.now() });
       try {
-        const doc = await this.opts.env.ssm<{ Content?: string }>("GetDocument", {
-          Name: a.Name,
-          ...(a.DocumentVersion ? { DocumentVersion: a.DocumentVersion } : {}),
-        });
-        payload.DocumentContent = documentContent(doc.Content ?? "") as SendCommandPayload["DocumentContent"];
+        const key = `${a.Name}|${a.DocumentVersion ?? ""}|${a.Checksum ?? runId}`;
+        let content = this.documents.get(key);
+        if (!content) {
+          const doc = await this.opts.env.ssm<{ Content?: string }>("GetDocument", {
+            Name: a.Name,
+            ...(a.DocumentVersion ? { DocumentVersion: a.DocumentVersion } : {}),
+          });
+          content = documentContent(doc.Content ?? "");
+          if (this.documents.size > 100) this.documents.clear();
+          this.documents.set(key, content);
+        }
+        payload.DocumentContent = structuredClone(content) as SendCommandPayload["DocumentContent"];
       } catch (e) {
         record.state = "done";
         record.finishedAt = Date.now();

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type InstanceMessage, isoMillis, parseJobMessageId } from "@openssm/protocol";
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../errors.js";
 import { type OperationDef, ANY_RESOURCE, op, type RequestContext } from "../runtime.js";
 import { controlFrameHandler, handlersFor } from "./delivery-handlers.js";
 import { type DeliveryHub, deliveryHub } from "./hub.js";

@@ -3,10 +3,10 @@ import https from "node:https";
 import type { TLSSocket } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Authenticator } from "../iam/authenticate.js";
-import { handleStsQuery } from "../iam/sts.js";
+import { handleStsQuery } from "./sts.js";
 import type { Capability, Services } from "../runtime.js";
 import type { Dispatcher, WireRequest, WireResponse } from "./dispatch.js";
-import { callerFaultOf } from "./errors.js";
+import { callerFaultOf } from "../errors.js";
 import { clientAddress } from "./forwarded.js";
 
 export const BODY_LIMIT = 2 * 1024 * 1024;

@@ -3,10 +3,10 @@ import { exceptionMessageMember, kmsModel, redactInput, type ServiceModel, ssmMo
 import type { Authenticator } from "../iam/authenticate.js";
 import { ANONYMOUS, type ResolvedKey } from "../iam/principals.js";
 import type { Access, InternalApi, InternalCall, OperationDef, RequestContext, ResourceRef, Services } from "../runtime.js";
-import { ApiError, callerFaultOf } from "./errors.js";
+import { ApiError, callerFaultOf } from "../errors.js";
 import { createRequestContext } from "./request-context.js";
 import { toJson } from "./serialize.js";
-import type { SignableRequest } from "./sigv4.js";
+import type { SignableRequest } from "../iam/sigv4.js";
 
 export interface WireRequest extends SignableRequest {
   sourceIp: string;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ApiError } from "./errors.js";
+import { ApiError } from "../errors.js";
 
 /**
  * Paging for every list operation: NextToken (or KMS's Marker) is opaque, base64url of

@@ -1,6 +1,6 @@
 import type { AnyDb } from "../storage/database.js";
-import { ApiError } from "../http/errors.js";
-import { type ParsedAuthorization, type SignableRequest, parseAuthorization, requestTime, verifyHmacSignature } from "../http/sigv4.js";
+import { ApiError } from "../errors.js";
+import { type ParsedAuthorization, type SignableRequest, parseAuthorization, requestTime, verifyHmacSignature } from "./sigv4.js";
 import { AWS_REGIONS, regionRefusal } from "../regions.js";
 import { type ResolvedKey, resolveAccessKey, sha256 } from "./principals.js";
 

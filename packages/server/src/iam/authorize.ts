@@ -1,6 +1,6 @@
 import type { Principal } from "./principals.js";
 import { type ContextValues, type Decision, evaluate, mentionsConditionKey, type PolicyDocument } from "./policy.js";
-import { ApiError } from "../http/errors.js";
+import { ApiError } from "../errors.js";
 
 /** One resource an operation acts on, for authorization. Tags are loaded only when a policy asks. */
 export interface ResourceRef {

@@ -7,6 +7,12 @@ import { randomUUID } from "node:crypto";
 /** A piece of periodic work: runs on exactly one replica at a time (a lease in storage). */
 export interface ScheduledJob {
   name: string;
+  /**
+   * Runs at every tick of every replica, not only the lease holder's: for work that leases each item
+   * itself (automation executions). A replica then takes over at once when another dies, instead of
+   * waiting for the dead one's scheduler lease to expire.
+   */
+  everyReplica?: boolean;
   run(now: number): Promise<void>;
 }
 
@@ -62,9 +68,10 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
   }
 
   async function runOnce(): Promise<void> {
-    if (!(await holdLease())) return;
+    const holder = await holdLease();
     const now = clock.now();
     for (const job of jobs) {
+      if (!holder && !job.everyReplica) continue;
       try {
         await job.run(now);
       } catch (e) {
@@ -85,10 +92,16 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
     register: (job) => jobs.push(job),
     tick,
     start() {
+      // Ticks fall just after whole multiples of the interval (whole seconds by default), where cron
+      // and rate starts fall, so a start waits for its work, not for the tick's phase (2 ms past: a
+      // timer may fire a little early).
       const loop = () => {
-        timer = setTimeout(() => {
-          tick().finally(loop);
-        }, intervalMs);
+        timer = setTimeout(
+          () => {
+            tick().finally(loop);
+          },
+          intervalMs - (Date.now() % intervalMs) + 2,
+        );
         timer.unref();
       };
       loop();

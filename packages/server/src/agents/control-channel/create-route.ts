@@ -1,7 +1,7 @@
 import type { CreateChannelInput } from "@openssm/protocol";
 import type { FastifyInstance } from "fastify";
 import { wireRequest } from "../../http/app.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { HttpDeps, RequestContext } from "../../runtime.js";
 import { xmlEscape } from "../upgrade-routes.js";
 import { auditChannelCall, authenticateNode } from "./node-request.js";

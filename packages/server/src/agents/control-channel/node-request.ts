@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { WireRequest } from "../../http/dispatch.js";
 import type { HttpDeps, RequestContext } from "../../runtime.js";
 import { nodeArn, nodeIdOf } from "../node-identity.js";

@@ -4,7 +4,7 @@ import { TLSSocket } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import type { WireRequest } from "../../http/dispatch.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { HttpDeps, RequestContext } from "../../runtime.js";
 import { deliveryHub } from "../hub.js";
 import { addUpgradeRoute, markUpgraded, rejectUpgrade } from "../upgrade-routes.js";

@@ -6,7 +6,7 @@ import type { Scope } from "../../storage/scope.js";
 import { writeCompliance } from "../compliance/index.js";
 import { setNodeAssociationStatus } from "../nodes/index.js";
 import { concurrencyLimit, errorLimit } from "./spec.js";
-import { type AssociationRow, getExecution, instanceRow, type InstanceRow, specOf, targetsOf, type TargetRow } from "./store.js";
+import { type AssociationRow, getExecution, type InstanceRow, instanceRow, specOf, type TargetRow, targetCounts, targetOf, waitingTargets } from "./store.js";
 import { associationDb } from "./tables.js";
 
 /** Target statuses that are over. */
@@ -124,50 +124,55 @@ export async function startExecution(tx: Tx, a: AssociationRow, nodes: string[],
   return executionId;
 }
 
-/** Releases waiting nodes as others finish, stops at MaxErrors, and closes the execution when every node is done. */
+/**
+ * Releases waiting nodes as others finish, stops at MaxErrors, and closes the execution when every
+ * node is done. Works from counts per status, so a report costs the same on 10 nodes as on 10,000.
+ */
 export async function advanceExecution(tx: Tx, a: AssociationRow, executionId: string, now: number, nudges: Nudges): Promise<void> {
   const d = associationDb(tx.db);
   const execution = await getExecution(tx.db, executionId);
   if (!execution || execution.finished_at !== null) return;
   const spec = specOf(a);
   const scope = { accountId: a.account_id, region: a.region };
-  const targets = await targetsOf(tx.db, executionId);
-  const counted = targets.filter((t) => t.detailed_status !== "PreviousApplicationInProgress");
-  const failures = counted.filter((t) => FAILED.has(t.status)).length;
-  const waiting = counted.filter((t) => t.status === "Waiting");
-  if (failures > errorLimit(spec.MaxErrors, counted.length)) {
-    for (const t of waiting) {
-      await d
-        .updateTable("association_targets")
-        .set({
-          status: "Skipped",
-          detailed_status: "MaxErrorsReached",
-          updated_at: now,
-          summary: `Not applied: more than MaxErrors ${spec.MaxErrors} nodes failed.`,
-        })
-        .where("execution_id", "=", executionId)
-        .where("instance_id", "=", t.instance_id)
-        .execute();
-      t.status = "Skipped";
-    }
-  } else if (waiting.length) {
-    const inflight = counted.filter((t) => t.status === "Pending" || t.status === "InProgress").length;
-    const room = concurrencyLimit(spec.MaxConcurrency, counted.length) - inflight;
-    for (const t of waiting.slice(0, Math.max(0, room))) {
+  const counts = await targetCounts(tx.db, executionId);
+  const count = (pred: (c: { status: string; busy: boolean }) => boolean) => counts.filter(pred).reduce((n, c) => n + c.n, 0);
+  const total = count(() => true);
+  const counted = count((c) => !c.busy);
+  const failures = count((c) => !c.busy && FAILED.has(c.status));
+  let waiting = count((c) => c.status === "Waiting");
+  let inflight = count((c) => c.status === "Pending" || c.status === "InProgress");
+  if (waiting && failures > errorLimit(spec.MaxErrors, counted)) {
+    await d
+      .updateTable("association_targets")
+      .set({
+        status: "Skipped",
+        detailed_status: "MaxErrorsReached",
+        updated_at: now,
+        summary: `Not applied: more than MaxErrors ${spec.MaxErrors} nodes failed.`,
+      })
+      .where("execution_id", "=", executionId)
+      .where("status", "=", "Waiting")
+      .execute();
+    waiting = 0;
+  } else if (waiting) {
+    const room = concurrencyLimit(spec.MaxConcurrency, counted) - inflight;
+    for (const t of room > 0 ? await waitingTargets(tx.db, executionId, room) : []) {
       await d
         .updateTable("association_targets")
         .set({ status: "Pending", detailed_status: "Pending", released_at: now, updated_at: now })
         .where("execution_id", "=", executionId)
         .where("instance_id", "=", t.instance_id)
         .execute();
-      t.status = "Pending";
+      waiting--;
+      inflight++;
       await upsertInstance(tx, a, t.instance_id, { execution_id: executionId, pending: 1, detailed_status: "Pending" }, now);
       addNudge(nudges, scope, t.instance_id, a.association_id);
     }
   }
-  const done = targets.every((t) => TERMINAL.has(t.status));
-  const anyStarted = targets.some((t) => t.status !== "Pending" && t.status !== "Waiting");
-  const status = done ? (failures ? "Failed" : "Success") : anyStarted ? "InProgress" : "Pending";
+  const done = waiting === 0 && inflight === 0;
+  const untouched = count((c) => c.status === "Pending" || c.status === "Waiting");
+  const status = done ? (failures ? "Failed" : "Success") : untouched < total ? "InProgress" : "Pending";
+  if (status === execution.status && !done) return;
   await d
     .updateTable("association_executions")
     .set({ status, detailed_status: status, finished_at: done ? now : null })
@@ -208,7 +213,7 @@ export async function recordReport(tx: Tx, a: AssociationRow, instanceId: string
   let executionId = row.execution_id;
   let target: TargetRow | undefined;
   if (executionId) {
-    target = (await targetsOf(tx.db, executionId)).find((t) => t.instance_id === row.instance_id);
+    target = await targetOf(tx.db, executionId, row.instance_id);
     if (target && TERMINAL.has(target.status) && terminal && row.pending === 0) {
       // Already recorded (a repeated report): nothing changes.
       if (target.status === status) return true;

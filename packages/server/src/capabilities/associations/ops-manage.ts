@@ -14,7 +14,8 @@ import type {
   UpdateAssociationRequest,
   UpdateAssociationResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
+import { calendarState } from "../calendar/index.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { type Tag, deleteAllTags, putTags } from "../tags/index.js";
 import { attachNodes, type Nudges, refreshNodeSummary, sendNudges, startExecution } from "./engine.js";
@@ -47,6 +48,11 @@ export async function findAssociation(ctx: RequestContext, input: { AssociationI
   throw new ApiError("AssociationDoesNotExist", "Name the association: AssociationId, or Name with InstanceId.");
 }
 
+/** Whether one of the association's change calendars is CLOSED now (then it waits for its schedule). */
+async function calendarClosed(ctx: RequestContext, spec: AssociationSpec): Promise<boolean> {
+  return spec.CalendarNames?.length ? (await calendarState(ctx, spec.CalendarNames)).state === "CLOSED" : false;
+}
+
 /** Creates one association (checked already) and applies it; the caller sends the nudges after the commit. */
 async function create(ctx: RequestContext, input: SpecInput & { Tags?: Tag[] }, spec: AssociationSpec, nudges: Nudges): Promise<AssociationRow> {
   if ((await countAssociations(ctx.services.db, ctx)) >= MAX_ASSOCIATIONS) {
@@ -77,6 +83,7 @@ async function create(ctx: RequestContext, input: SpecInput & { Tags?: Tag[] }, 
     last_success_at: null,
   };
   const nodes = await targetNodes(ctx.services.db, ctx, spec.Targets ?? []);
+  const atOnce = appliesAtOnce(spec) && !(await calendarClosed(ctx, spec));
   await ctx.transaction(async (tx) => {
     const d = associationDb(tx.db);
     await d.insertInto("associations").values(row).execute();
@@ -92,7 +99,7 @@ async function create(ctx: RequestContext, input: SpecInput & { Tags?: Tag[] }, 
         id,
         input.Tags.map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") })),
       );
-    if (appliesAtOnce(spec)) await startExecution(tx, row, nodes, "Create", now, nudges);
+    if (atOnce) await startExecution(tx, row, nodes, "Create", now, nudges);
     else await attachNodes(tx, row, nodes, now);
     for (const n of nodes) await refreshNodeSummary(tx, ctx, n);
   });
@@ -220,6 +227,7 @@ export const updateAssociation = op<UpdateAssociationRequest, UpdateAssociationR
       next_run_at: nextRun(spec, now, now) ?? null,
     };
     const nodes = await targetNodes(ctx.services.db, ctx, spec.Targets ?? []);
+    const atOnce = appliesAtOnce(spec) && !(await calendarClosed(ctx, spec));
     const nudges: Nudges = new Map();
     await ctx.transaction(async (tx) => {
       const d = associationDb(tx.db);
@@ -248,7 +256,7 @@ export const updateAssociation = op<UpdateAssociationRequest, UpdateAssociationR
         await d.deleteFrom("association_instances").where("association_id", "=", row.association_id).where("instance_id", "=", g.instance_id).execute();
         await refreshNodeSummary(tx, ctx, g.instance_id);
       }
-      if (appliesAtOnce(spec)) await startExecution(tx, next, nodes, "Update", now, nudges);
+      if (atOnce) await startExecution(tx, next, nodes, "Update", now, nudges);
       else await attachNodes(tx, next, nodes, now);
       for (const n of nodes) await refreshNodeSummary(tx, ctx, n);
     });

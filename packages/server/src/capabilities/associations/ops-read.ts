@@ -16,13 +16,13 @@ import type {
   ListAssociationVersionsRequest,
   ListAssociationVersionsResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { pageOf } from "../../http/paging.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { getDocumentForExecution } from "../documents/index.js";
 import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
 import { associationArn, findAssociation, versionsOf } from "./ops-manage.js";
-import { type AssociationRow, executionsOf, getExecution, instancesOf, listAssociations, nodeAssociations, specOf, targetsOf } from "./store.js";
+import { type AssociationRow, executionsOf, getExecution, instancesOf, listAssociations, nodeAssociations, specOf, targetCounts, targetsOf } from "./store.js";
 import { overviewOf, summary } from "./view.js";
 
 /** ListAssociations: the account's associations, filtered (AWS's filter keys). */
@@ -127,7 +127,7 @@ export const describeAssociationExecutions = op<DescribeAssociationExecutionsReq
     });
     const out: AssociationExecution[] = [];
     for (const e of page.items) {
-      const targets = await targetsOf(ctx.services.db, e.execution_id);
+      const counts = await targetCounts(ctx.services.db, e.execution_id);
       out.push({
         AssociationId: e.association_id,
         AssociationVersion: String(e.version),
@@ -135,8 +135,8 @@ export const describeAssociationExecutions = op<DescribeAssociationExecutionsReq
         Status: e.status,
         DetailedStatus: e.detailed_status,
         CreatedTime: new Date(e.created_at),
-        LastExecutionDate: new Date(Math.max(e.created_at, ...targets.map((t) => t.updated_at))),
-        ResourceCountByStatus: countByStatus(targets.map((t) => apiStatus(t.status))),
+        LastExecutionDate: new Date(e.finished_at ?? e.created_at),
+        ResourceCountByStatus: countByStatus(counts.flatMap((c) => Array<string>(c.n).fill(apiStatus(c.status)))),
       });
     }
     return { AssociationExecutions: out, NextToken: page.nextToken };

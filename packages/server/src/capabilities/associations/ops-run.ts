@@ -4,7 +4,7 @@ import type {
   UpdateAssociationStatusRequest,
   UpdateAssociationStatusResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op } from "../../runtime.js";
 import { nodeArn, nodeTags } from "../nodes/index.js";
 import { type Nudges, recordReport, sendNudges, startExecution } from "./engine.js";

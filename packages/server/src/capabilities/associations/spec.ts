@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { InstanceAssociationOutputLocation, Target } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { nextOccurrence, parseSchedule, type Schedule, ScheduleError } from "../../scheduler/expressions.js";
 import { calendarState } from "../calendar/index.js";

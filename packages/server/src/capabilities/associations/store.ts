@@ -91,6 +91,39 @@ export function targetsOf(db: AnyDb, executionId: string): Promise<TargetRow[]> 
   return associationDb(db).selectFrom("association_targets").selectAll().where("execution_id", "=", executionId).orderBy("instance_id").execute();
 }
 
+export function targetOf(db: AnyDb, executionId: string, instanceId: string): Promise<TargetRow | undefined> {
+  return associationDb(db)
+    .selectFrom("association_targets")
+    .selectAll()
+    .where("execution_id", "=", executionId)
+    .where("instance_id", "=", instanceId)
+    .executeTakeFirst();
+}
+
+/** How many targets of an execution are in each status (failures before MaxErrors counts; skipped-as-busy apart). */
+export async function targetCounts(db: AnyDb, executionId: string): Promise<{ status: string; busy: boolean; n: number }[]> {
+  const rows = await associationDb(db)
+    .selectFrom("association_targets")
+    .select(["status", "detailed_status"])
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("execution_id", "=", executionId)
+    .groupBy(["status", "detailed_status"])
+    .execute();
+  return rows.map((r) => ({ status: r.status, busy: r.detailed_status === "PreviousApplicationInProgress", n: Number(r.n) }));
+}
+
+/** Targets of an execution held back by MaxConcurrency, the first `limit` of them. */
+export function waitingTargets(db: AnyDb, executionId: string, limit: number): Promise<TargetRow[]> {
+  return associationDb(db)
+    .selectFrom("association_targets")
+    .selectAll()
+    .where("execution_id", "=", executionId)
+    .where("status", "=", "Waiting")
+    .orderBy("instance_id")
+    .limit(limit)
+    .execute();
+}
+
 export function openExecutions(db: AnyDb): Promise<ExecutionRow[]> {
   return associationDb(db).selectFrom("association_executions").selectAll().where("finished_at", "is", null).execute();
 }

@@ -2,6 +2,7 @@ import type { Services } from "../../runtime.js";
 import { END, ENGINE, FAIL, LEASE_MS, WAIT } from "./engine-state.js";
 import { executionEvent } from "./events.js";
 import { cancelExecution, completeExecution, finish } from "./finish.js";
+import { type ExecutionIdentity, loadIdentity } from "./identity.js";
 import { claim, guarded, LostLease, release } from "./lease.js";
 import { advanceLoop } from "./loop.js";
 import { runParent } from "./parent.js";
@@ -51,8 +52,9 @@ async function advance(services: Services, executionId: string): Promise<void> {
   }, LEASE_MS / 3);
   renew.unref();
   try {
+    const cache: RunCache = {};
     for (let i = 0; i < MAX_TRANSITIONS && !engine.stopped; i++) {
-      if (!(await turn(services, executionId, engine.owner))) return;
+      if (!(await turn(services, executionId, engine.owner, cache))) return;
     }
     // Yielded: the scheduler comes back at once.
     await automationDb(services.db)
@@ -84,13 +86,19 @@ async function failUnexpectedly(services: Services, executionId: string, owner: 
   });
 }
 
+/** What one run of the executor over an execution loads once for all its transitions. */
+interface RunCache {
+  identity?: Promise<ExecutionIdentity>;
+}
+
 /** One transition of an execution; false when it now waits (or ended). */
-async function turn(services: Services, executionId: string, owner: string): Promise<boolean> {
+async function turn(services: Services, executionId: string, owner: string, cache: RunCache): Promise<boolean> {
   const exec = await getExecution(services.db, executionId);
   if (!exec || isTerminal(exec.status)) return false;
   const now = services.clock.now();
   const k = (id: string) => kick(services, id);
-  const base = { services, exec, owner, now, runbook: toRunbook(JSON.parse(exec.runbook)), steps: [], kick: k };
+  const identity = () => (cache.identity ??= loadIdentity(services.db, exec.identity_arn, executionId));
+  const base = { services, exec, owner, now, runbook: toRunbook(JSON.parse(exec.runbook)), steps: [], kick: k, identity };
   if (exec.resolved_targets !== null && exec.target === null) return runParent(base, k);
   const t: Turn = { ...base, steps: await listSteps(services.db, executionId) };
   const signals = await pendingSignals(services.db, executionId);

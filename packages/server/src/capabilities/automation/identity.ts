@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { getPrincipal, listPolicies, type Principal } from "../../iam/principals.js";
 import type { PolicyDocument } from "../../iam/policy.js";
 import type { RequestContext } from "../../runtime.js";

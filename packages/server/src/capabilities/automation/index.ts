@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { Capability, RequestContext, Services } from "../../runtime.js";
 import { stopExecutor, kick, wakeDue } from "./executor.js";
 import { registerTaskType } from "../maintenance-windows/index.js";
@@ -80,7 +80,8 @@ export const automationCapability: Capability = {
         return { id: row.execution_id, arn: executionArn(ctx.scope, row.execution_id) };
       },
     });
-    services.scheduler.register({ name: "automation-executor", run: (now) => wakeDue(services, now) });
+    // Each execution has its own lease: every replica wakes due ones, and one of them runs each.
+    services.scheduler.register({ name: "automation-executor", everyReplica: true, run: (now) => wakeDue(services, now) });
     registerTaskType(services, automationTask);
   },
   async stop(services) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { kmsModel, type ServiceModel, ssmModel } from "@openssm/model";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { createRequestContext } from "../../http/request-context.js";
 import type { RequestContext, Services } from "../../runtime.js";
 import type { ExecutionIdentity } from "./identity.js";

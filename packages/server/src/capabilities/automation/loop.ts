@@ -1,5 +1,4 @@
 import { ChoiceError, evaluateCondition } from "./actions/choices.js";
-import { loadIdentity } from "./identity.js";
 import { guarded } from "./lease.js";
 import { UnresolvedReference, resolveReferences } from "./references.js";
 import { findStep, loopSteps } from "./runbook.js";
@@ -40,7 +39,7 @@ export async function advanceLoop(t: Turn, loop: StepRow): Promise<boolean> {
   const def = findStep(t.runbook, loop.step_name)?.step;
   if (!def) return applyOutcome(t, loop, undefined, { kind: "failed", message: `The runbook has no step ${loop.step_name}.` });
   const inner = loopSteps(def);
-  const identity = await loadIdentity(t.services.db, t.exec.identity_arn, t.exec.execution_id);
+  const identity = await t.identity();
   const resolve = (v: unknown) => resolveReferences(v, referenceScope(t.services, t.exec, t.steps, identity, t.now), { secure: false });
   let state = parseJson<LoopState | null>(loop.state, null);
   if (!state) {

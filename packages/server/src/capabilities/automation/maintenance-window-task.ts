@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { Services } from "../../runtime.js";
 import type { TaskInvocationStatus, TaskTypeRunner } from "../maintenance-windows/index.js";
 import { kick } from "./executor.js";

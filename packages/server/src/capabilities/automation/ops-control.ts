@@ -5,7 +5,7 @@ import type {
   StopAutomationExecutionRequest,
   StopAutomationExecutionResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op } from "../../runtime.js";
 import { type ApprovalState, approversOf, isApprover } from "./actions/approve.js";
 import { kick } from "./executor.js";

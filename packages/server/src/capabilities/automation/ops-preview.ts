@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { GetExecutionPreviewRequest, GetExecutionPreviewResponse, StartExecutionPreviewRequest, StartExecutionPreviewResponse } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op } from "../../runtime.js";
 import { inScope } from "../../storage/scope.js";
 import { loopSteps, type RunbookStep, toRunbook } from "./runbook.js";

@@ -6,7 +6,7 @@ import type {
   GetAutomationExecutionRequest,
   GetAutomationExecutionResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { isNumberAndString, pageOf, pageRequest } from "../../http/paging.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { inScope } from "../../storage/scope.js";

@@ -1,5 +1,5 @@
 import type { StartAutomationExecutionRequest, StartAutomationExecutionResult } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op } from "../../runtime.js";
 import { kick } from "./executor.js";
 import { byClientToken, insertExecution, type PreparedStart, prepareStart, type StartRequest } from "./start.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { getDocumentForExecution, type ResolvedDocument, resolveParameters, toApiParameterValues } from "../documents/index.js";
 import { resolveTargets } from "../nodes/index.js";

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ACTIONS } from "./actions/index.js";
 import type { ActionResult, ActionRun } from "./actions/types.js";
 import { END, FAIL, WAIT } from "./engine-state.js";
 import { stepEvent, executionEvent } from "./events.js";
-import { ExecutionIdentityGone, loadIdentity } from "./identity.js";
+import { ExecutionIdentityGone } from "./identity.js";
 import { callApi } from "./internal-call.js";
 import { guarded } from "./lease.js";
 import { UnresolvedReference, resolveReferences } from "./references.js";
@@ -44,7 +44,7 @@ export async function startStep(t: Turn, name: string, place?: LoopPlace): Promi
   let inputs = def.inputs;
   if (def.action !== "aws:loop") {
     try {
-      const identity = await loadIdentity(t.services.db, t.exec.identity_arn, t.exec.execution_id);
+      const identity = await t.identity();
       inputs = (await resolveReferences(def.inputs, referenceScope(t.services, t.exec, t.steps, identity, t.now), { secure: false })) as Record<
         string,
         unknown
@@ -121,7 +121,7 @@ export async function cancelAction(t: Turn, row: StepRow): Promise<void> {
   const action = ACTIONS[row.action];
   const def = findStep(t.runbook, row.step_name)?.step;
   if (!action?.cancel || !def) return;
-  const identity = await loadIdentity(t.services.db, t.exec.identity_arn, t.exec.execution_id).catch(() => undefined);
+  const identity = await t.identity().catch(() => undefined);
   if (identity) await action.cancel(actionRun(t, row, def, {}, identity)).catch(() => undefined);
 }
 
@@ -133,7 +133,7 @@ export async function runStep(t: Turn, row: StepRow): Promise<boolean> {
   const action = ACTIONS[row.action];
   let outcome: ActionResult;
   try {
-    const identity = await loadIdentity(t.services.db, t.exec.identity_arn, t.exec.execution_id);
+    const identity = await t.identity();
     if (!action) {
       outcome = { kind: "failed", message: `openssm can't run the action ${row.action}.` };
     } else if (row.deadline !== null && t.now >= row.deadline) {

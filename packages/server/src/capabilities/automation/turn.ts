@@ -1,4 +1,5 @@
 import type { Services } from "../../runtime.js";
+import type { ExecutionIdentity } from "./identity.js";
 import type { Runbook } from "./runbook.js";
 import type { ExecutionRow, StepRow } from "./tables.js";
 
@@ -12,4 +13,6 @@ export interface Turn {
   now: number;
   /** Advances another execution soon (a child started, a parent to tell). */
   kick(executionId: string): void;
+  /** Who the execution acts as, loaded once per run of the executor (policies as they were then). */
+  identity(): Promise<ExecutionIdentity>;
 }

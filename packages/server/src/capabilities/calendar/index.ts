@@ -1,10 +1,13 @@
 import type { GetCalendarStateRequest, GetCalendarStateResponse } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { type Capability, op, type RequestContext } from "../../runtime.js";
 import { getDocumentForExecution, type ResolvedDocument } from "../documents/index.js";
-import { type CalendarModel, type CalendarStateName, evaluate, iCalendarModel, jsonCalendarModel } from "./model.js";
+import { type CalendarModel, type CalendarStateName, evaluate, isoSeconds, modelOf } from "./model.js";
+import { calendarMigrations } from "./tables.js";
+import { publishCalendarTransitions } from "./transitions.js";
 
 export type { CalendarStateName } from "./model.js";
+export { isoSeconds } from "./model.js";
 
 export interface CalendarStateResult {
   state: CalendarStateName;
@@ -14,18 +17,13 @@ export interface CalendarStateResult {
   nextTransitionTime?: number;
 }
 
-/** Seconds precision, as AWS writes AtTime and NextTransitionTime: 2026-12-24T10:00:00Z. */
-export function isoSeconds(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
-}
-
 async function loadCalendar(ctx: RequestContext, name: string): Promise<{ doc: ResolvedDocument; model: CalendarModel }> {
   const doc = await getDocumentForExecution(ctx, name);
   if (doc.documentType !== "ChangeCalendar") {
     throw new ApiError("InvalidDocumentType", `${name} is a document of type ${doc.documentType}; name documents of type ChangeCalendar.`);
   }
   try {
-    const model = doc.format === "TEXT" ? iCalendarModel(doc.name, doc.rawContent) : jsonCalendarModel(doc.name, doc.content);
+    const model = modelOf(doc.name, doc.format, doc.rawContent, doc.content);
     return { doc, model };
   } catch (e) {
     throw new ApiError("UnsupportedCalendarException", `The calendar ${name} can't be evaluated: ${(e as Error).message}`);
@@ -105,8 +103,15 @@ export const getCalendarState = op<GetCalendarStateRequest, GetCalendarStateResp
   },
 });
 
-/** Change Calendar: GetCalendarState over documents of type ChangeCalendar, and calendarState() for other capabilities. */
+/**
+ * Change Calendar: GetCalendarState over documents of type ChangeCalendar, calendarState() for other
+ * capabilities, and "Calendar State Change" events when a calendar opens or closes.
+ */
 export const calendarCapability: Capability = {
   name: "calendar",
+  migrations: calendarMigrations,
   operations: [getCalendarState],
+  start(services) {
+    services.scheduler.register({ name: "calendar-transitions", run: (now) => publishCalendarTransitions(services, now) });
+  },
 };

@@ -10,6 +10,11 @@ import { fromLocal, isTimeZone } from "../../scheduler/zoned-time.js";
 
 export type CalendarStateName = "OPEN" | "CLOSED";
 
+/** Seconds precision, as AWS writes AtTime and NextTransitionTime: 2026-12-24T10:00:00Z. */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+}
+
 /** One stretch of time an event covers: [start, end), allowing or forbidding changes. */
 export interface Interval {
   start: number;
@@ -145,6 +150,11 @@ export function jsonCalendarModel(name: string, content: Record<string, any>): C
       return out;
     },
   };
+}
+
+/** A stored calendar's model: iCalendar when its format is TEXT, else the JSON form (`content` parsed from JSON or YAML). */
+export function modelOf(name: string, format: string, raw: string, content: Record<string, any>): CalendarModel {
+  return format === "TEXT" ? iCalendarModel(name, raw) : jsonCalendarModel(name, content);
 }
 
 /** NOT_ALLOWED wins over ALLOWED where they overlap; where no event is, the calendar's default. */

@@ -1,5 +1,5 @@
 import type { CancelCommandRequest, CancelCommandResult } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { cancelInvocation } from "./cancellation.js";
 import { checkCommandId } from "./listing.js";

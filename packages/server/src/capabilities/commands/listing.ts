@@ -1,5 +1,5 @@
 import type { CommandFilter } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 
 export interface ParsedFilters {
   invokedAfter?: number;

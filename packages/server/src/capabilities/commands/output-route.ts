@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { wireRequest } from "../../http/app.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { HttpDeps } from "../../runtime.js";
 import { readOutput } from "./output-store.js";
 import { OUTPUT_ROUTE } from "./output-urls.js";

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { SendCommandRequest, SendCommandResult } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext, type ResourceRef } from "../../runtime.js";
 import { getDocumentByHash, getDocumentForExecution, type ResolvedDocument, resolveParameters } from "../documents/index.js";
 import { getNode, nodeArn, nodeTags, resolveTargets } from "../nodes/index.js";

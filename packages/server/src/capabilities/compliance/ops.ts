@@ -14,7 +14,7 @@ import type {
   SeveritySummary,
 } from "@aws-sdk/client-ssm";
 import { nodeIdOf } from "../../agents/index.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { pageOf } from "../../http/paging.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { inScope } from "../../storage/scope.js";

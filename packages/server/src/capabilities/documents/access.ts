@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { type BuiltinDocument, builtinDocument } from "./builtin/catalog.js";
 import { documentArn, parseDocumentRef } from "./names.js";

@@ -1,5 +1,5 @@
 import YAML, { isMap, isSeq, type Node } from "yaml";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { DocumentFormat } from "./types.js";
 
 /** The most content a document version may hold (AWS: 64 KB). */

@@ -1,6 +1,9 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { Capability, RequestContext } from "../../runtime.js";
+import type { AnyDb } from "../../storage/database.js";
+import { inScope } from "../../storage/scope.js";
 import { ownDocument } from "./access.js";
+import { parseContent } from "./content.js";
 import { findDocumentByHash, findDocumentForExecution } from "./lookup.js";
 import { createDocument } from "./ops-create.js";
 import { deleteDocument } from "./ops-delete.js";
@@ -8,11 +11,13 @@ import { listDocuments } from "./ops-list.js";
 import { describeDocumentPermission, modifyDocumentPermission } from "./ops-permissions.js";
 import { describeDocument, getDocument, listDocumentVersions } from "./ops-read.js";
 import { updateDocument, updateDocumentDefaultVersion } from "./ops-update.js";
+import { documentArn } from "./names.js";
 import { resolveDocumentParameters } from "./resolve-parameters.js";
+import { docs } from "./store.js";
 import { documentMigrations } from "./tables.js";
 import { MAX_TAGS } from "./limits.js";
 import { TAG_TYPE } from "./tag-type.js";
-import type { ResolvedDocument } from "./types.js";
+import type { DocumentFormat, ResolvedDocument } from "./types.js";
 
 export type { DocumentParameterDeclaration, DocumentFormat, ParameterType, ResolvedDocument } from "./types.js";
 export { substituteParameters } from "./substitute.js";
@@ -77,4 +82,67 @@ export function getDocumentByHash(ctx: RequestContext, nameOrArn: string, hash: 
  */
 export function resolveParameters(ctx: RequestContext, doc: ResolvedDocument, given: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
   return resolveDocumentParameters(ctx, doc, given);
+}
+
+/** A stored document's default version, as `listDocumentsOfType` finds it (its content read on demand). */
+export interface StoredDocumentVersion {
+  accountId: string;
+  region: string;
+  name: string;
+  arn: string;
+  version: number;
+  /** Sha256 of the version's content, hex: changes when the default version or its content does. */
+  hash: string;
+  format: DocumentFormat;
+  /** When this version was created (epoch ms). */
+  createdAt: number;
+  /** The version's content as written, and parsed (JSON/YAML; TEXT stays as `raw` only). */
+  load(): Promise<{ raw: string; content: Record<string, any> }>;
+}
+
+/**
+ * Every account's and region's own documents of one type (ChangeCalendar, ...) with their default
+ * versions, for scheduled work that watches them; read-only, built-ins and shares not included.
+ */
+export async function listDocumentsOfType(db: AnyDb, documentType: string): Promise<StoredDocumentVersion[]> {
+  const d = docs(db);
+  const rows = await d
+    .selectFrom("documents as d")
+    .innerJoin("document_versions as v", (j) =>
+      j
+        .onRef("v.account_id", "=", "d.account_id")
+        .onRef("v.region", "=", "d.region")
+        .onRef("v.name", "=", "d.name")
+        .onRef("v.version", "=", "d.default_version"),
+    )
+    .select(["d.account_id", "d.region", "d.name", "v.version", "v.hash", "v.format", "v.created_at"])
+    .where("d.document_type", "=", documentType)
+    .orderBy("d.account_id")
+    .orderBy("d.region")
+    .orderBy("d.name")
+    .execute();
+  return rows.map((r) => {
+    const scope = { accountId: r.account_id, region: r.region };
+    const format = r.format as DocumentFormat;
+    return {
+      accountId: r.account_id,
+      region: r.region,
+      name: r.name,
+      arn: documentArn(r.region, r.account_id, r.name),
+      version: r.version,
+      hash: r.hash,
+      format,
+      createdAt: Number(r.created_at),
+      async load() {
+        const v = await d
+          .selectFrom("document_versions")
+          .select("content")
+          .where(inScope(scope))
+          .where("name", "=", r.name)
+          .where("version", "=", r.version)
+          .executeTakeFirstOrThrow();
+        return { raw: v.content, content: parseContent(v.content, format) };
+      },
+    };
+  });
 }

@@ -1,5 +1,5 @@
 import type { DocumentFilter, DocumentKeyValuesFilter } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { VersionView } from "./access.js";
 
 export const OWNER_VALUES = ["Self", "Amazon", "Public", "Private", "ThirdParty", "All"] as const;

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 
 /** The account-level Session Manager preferences document: AWS creates it in every account, and an account may replace it. */

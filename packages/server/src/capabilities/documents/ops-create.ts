@@ -1,5 +1,5 @@
 import type { CreateDocumentRequest } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { isUniqueViolation } from "../../storage/database.js";
 import type { RequestContext } from "../../runtime.js";
 import { op } from "../../runtime.js";

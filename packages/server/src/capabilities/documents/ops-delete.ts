@@ -1,5 +1,5 @@
 import type { DeleteDocumentRequest } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { op } from "../../runtime.js";
 import { deleteAllTags } from "../tags/index.js";

@@ -1,6 +1,6 @@
 import type { UpdateDocumentDefaultVersionRequest, UpdateDocumentRequest } from "@aws-sdk/client-ssm";
 import { sql } from "kysely";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { op } from "../../runtime.js";
 import { isUniqueViolation } from "../../storage/database.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { readParameter } from "../parameters/index.js";
 import type { DocumentParameterDeclaration, ResolvedDocument } from "./types.js";

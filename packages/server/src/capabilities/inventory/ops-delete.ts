@@ -6,7 +6,7 @@ import type {
   DescribeInventoryDeletionsResult,
   InventoryDeletionSummary,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { isNumberAndString, pageRequest } from "../../http/paging.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import {

@@ -1,6 +1,6 @@
 import type { InventoryItem, PutInventoryRequest, PutInventoryResult } from "@aws-sdk/client-ssm";
 import { nodeIdOf } from "../../agents/index.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
 import { contentHash } from "./query.js";

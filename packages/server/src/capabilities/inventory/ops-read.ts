@@ -8,7 +8,7 @@ import type {
   ListInventoryEntriesRequest,
   ListInventoryEntriesResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { isNumber, pageOf, pageRequest } from "../../http/paging.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { type NodeFacts, registeredNodeFacts } from "../nodes/index.js";
 import { type Operator, satisfies } from "./compare.js";

@@ -1,5 +1,5 @@
 import { decide } from "../../iam/authorize.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext, ResourceRef } from "../../runtime.js";
 import { getTags } from "../tags/index.js";
 import { type KeyRow, keyArn } from "./keys.js";

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 
 /**
  * Self-describing ciphertext blobs, so Decrypt needs no KeyId:

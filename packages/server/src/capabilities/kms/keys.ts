@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Selectable } from "kysely";
 import { seal, unseal } from "../../crypto/seal.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { tables } from "../../storage/database.js";
 import type { KmsTables } from "./tables.js";

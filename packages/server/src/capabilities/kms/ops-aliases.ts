@@ -1,5 +1,5 @@
 import type { CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse, UpdateAliasRequest } from "@aws-sdk/client-kms";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { keyRef } from "./access.js";
 import { aliasArn, aliasNotFound, db, findKey, getAlias, type KeyRow, parseReference } from "./keys.js";

@@ -11,7 +11,7 @@ import type {
   GenerateRandomRequest,
   GenerateRandomResponse,
 } from "@aws-sdk/client-kms";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { keyRef } from "./access.js";
 import { blobKeyId } from "./blob.js";

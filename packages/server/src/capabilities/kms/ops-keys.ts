@@ -13,7 +13,7 @@ import type {
   ScheduleKeyDeletionResponse,
   UpdateKeyDescriptionRequest,
 } from "@aws-sdk/client-kms";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { putTags } from "../tags/index.js";
 import { KEY_TAG_TYPE, keyRef } from "./access.js";

@@ -1,5 +1,5 @@
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { type KeyRow, keyArn } from "./keys.js";
 

@@ -1,5 +1,5 @@
 import type { ListResourceTagsRequest, ListResourceTagsResponse, Tag as KmsTag, TagResourceRequest, UntagResourceRequest } from "@aws-sdk/client-kms";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type OperationDef, type RequestContext } from "../../runtime.js";
 import { getTagList, getTags, putTags, removeTags, type Tag, tagProblem } from "../tags/index.js";
 import { KEY_TAG_TYPE, keyRef } from "./access.js";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Target } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext, ServerSlot, Services } from "../../runtime.js";
 import type { Scope } from "../../storage/scope.js";
 import { calendarState, isoSeconds } from "../calendar/index.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { Capability } from "../../runtime.js";
 import { windowArn } from "./events.js";
 import { runWindows } from "./executor.js";

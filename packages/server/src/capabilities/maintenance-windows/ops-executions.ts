@@ -17,7 +17,7 @@ import type {
   MaintenanceWindowExecutionTaskIdentity,
   MaintenanceWindowExecutionTaskInvocationIdentity,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { isNumberAndString, pageOf, pageRequest } from "../../http/paging.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { getTags } from "../tags/index.js";

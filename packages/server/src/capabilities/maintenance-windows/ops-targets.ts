@@ -10,7 +10,7 @@ import type {
   UpdateMaintenanceWindowTargetRequest,
   UpdateMaintenanceWindowTargetResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { pageOf } from "../../http/paging.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { getTags } from "../tags/index.js";

@@ -12,7 +12,7 @@ import type {
   UpdateMaintenanceWindowTaskRequest,
   UpdateMaintenanceWindowTaskResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { pageOf } from "../../http/paging.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { concurrencyLimit, errorLimit } from "../commands/index.js";

@@ -11,7 +11,7 @@ import type {
   UpdateMaintenanceWindowRequest,
   UpdateMaintenanceWindowResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { pageRequest } from "../../http/paging.js";
 import { requestTagKeys } from "../../iam/authorize.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";

@@ -1,5 +1,5 @@
 import type { SendCommandRequest } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { cancelCommandAs, commandStatus, sendCommandAs } from "../commands/index.js";
 import { getDocumentForExecution } from "../documents/index.js";

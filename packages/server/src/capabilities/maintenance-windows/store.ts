@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { MaintenanceWindowTask, MaintenanceWindowTarget, Target } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import type { AnyDb } from "../../storage/database.js";
 import { inScope, type Scope } from "../../storage/scope.js";

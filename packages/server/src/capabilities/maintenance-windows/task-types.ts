@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { MaintenanceWindowTaskInvocationParameters, Target } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { createRequestContext } from "../../http/request-context.js";
 import { getPrincipal, listPolicies } from "../../iam/principals.js";
 import type { RequestContext, ServerSlot, Services } from "../../runtime.js";

@@ -8,7 +8,7 @@ import type {
   DescribeActivationsResult,
   Tag,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { tagProblem } from "../tags/store.js";
 import { hashActivationCode, newActivationCode } from "./ids.js";

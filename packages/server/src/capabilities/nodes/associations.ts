@@ -1,5 +1,5 @@
 import { nodeIdOf } from "../../agents/index.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext, type ServerSlot, type Services } from "../../runtime.js";
 import { getTags } from "../tags/store.js";
 import { INSTANCE_ID } from "./ids.js";

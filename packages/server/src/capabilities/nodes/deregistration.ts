@@ -1,5 +1,5 @@
 import type { DeregisterManagedInstanceRequest, UpdateManagedInstanceRoleRequest } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { deleteAllTags, getTags } from "../tags/store.js";
 import { revokeNodeCredentials } from "./credentials.js";

@@ -15,7 +15,7 @@ import { deregisteredAmong, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, n
 import { nodeDb, nodeMigrations } from "./tables.js";
 import { inScope } from "../../storage/scope.js";
 import { resolveTargetIds, type TargetInput } from "./targets.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_INSTANCE_ID } from "./ids.js";
 
 export type { NodeRecord } from "./store.js";

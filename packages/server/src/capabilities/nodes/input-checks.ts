@@ -1,5 +1,5 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 
 /** Input checks for the agent-only operations, which have no public model to validate them. */
 export function requiredString(input: Record<string, unknown>, member: string, min = 1, max = Number.POSITIVE_INFINITY): string {

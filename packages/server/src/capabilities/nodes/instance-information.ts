@@ -1,5 +1,5 @@
 import type { DescribeInstanceInformationRequest, DescribeInstanceInformationResult } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getTags } from "../tags/store.js";
 import { INSTANCE_ID } from "./ids.js";

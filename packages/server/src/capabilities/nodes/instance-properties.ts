@@ -1,5 +1,5 @@
 import type { DescribeInstancePropertiesRequest, DescribeInstancePropertiesResult, InstanceProperty } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getTags } from "../tags/store.js";
 import { compareVersions, instanceInformation, latestAgentVersions } from "./instance-view.js";

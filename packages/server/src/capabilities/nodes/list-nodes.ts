@@ -1,5 +1,5 @@
 import type { ListNodesRequest, ListNodesResult, ListNodesSummaryRequest, ListNodesSummaryResult, Node, NodeAggregator, NodeFilter } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { pingStatus } from "./ping.js";
 import { isNumber, pageRequest } from "../../http/paging.js";

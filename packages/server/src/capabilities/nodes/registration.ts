@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { putTags } from "../tags/store.js";
 import { issueNodeCredentials } from "./credentials.js";

@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from "node:crypto";
 import { RSA_PSS } from "@openssm/protocol";
-import { ApiError } from "../../http/errors.js";
-import { stringToSign } from "../../http/sigv4.js";
+import { ApiError } from "../../errors.js";
+import { stringToSign } from "../../iam/sigv4.js";
 import type { AuthScheme } from "../../iam/authenticate.js";
 import type { ResolvedKey } from "../../iam/principals.js";
 import type { AnyDb } from "../../storage/database.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { findByTag } from "../tags/store.js";
 import { ANY_INSTANCE_ID } from "./ids.js";

@@ -1,5 +1,5 @@
 import type { ParametersFilter, ParameterStringFilter } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { checkPath, isReservedPath, nameKey } from "./names.js";
 
 /** A checked ParameterStringFilter with its option filled in. */

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { Capability, RequestContext } from "../../runtime.js";
 import { PARAMETER_RESOURCE_TYPE, reference } from "./lookup.js";
 import { labelParameterVersion, unlabelParameterVersion } from "./ops-labels.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext, ResourceRef } from "../../runtime.js";
 import { getTags } from "../tags/index.js";
 import { type ParameterReference, parseReference } from "./names.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 
 /** AWS's limit on hierarchy depth. */
 export const MAX_HIERARCHY_LEVELS = 15;

@@ -4,7 +4,7 @@ import type {
   UnlabelParameterVersionRequest,
   UnlabelParameterVersionResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { parameterChange } from "./events.js";
 import { reference, requireHead, resourceOf, versionNotFound } from "./lookup.js";

@@ -6,7 +6,7 @@ import type {
   Parameter,
   ParameterMetadata,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext, type ResourceRef } from "../../runtime.js";
 import { accessDenied } from "../../iam/authorize.js";
 import { checkFilters, type Filter, fromLegacyFilters } from "./filters.js";

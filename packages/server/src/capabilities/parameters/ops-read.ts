@@ -8,7 +8,7 @@ import type {
   Parameter,
   ParameterHistory,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { reference, requireHead, resolveVersion, resourceOf } from "./lookup.js";
 import { isNumber, pageRequest } from "../../http/paging.js";

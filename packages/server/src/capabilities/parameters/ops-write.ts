@@ -6,7 +6,7 @@ import type {
   PutParameterRequest,
   PutParameterResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { requestTagKeys } from "../../iam/authorize.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { deleteAllTags } from "../tags/index.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 
 /** AWS's limit on policies per parameter. */
 export const MAX_POLICIES = 10;

@@ -1,5 +1,5 @@
 import type { PutParameterRequest, PutParameterResult } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { isUniqueViolation } from "../../storage/database.js";
 import { putTags, tagProblem } from "../tags/index.js";

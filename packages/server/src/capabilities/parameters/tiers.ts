@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 
 /** AWS's tier limits. */
 export const STANDARD_MAX_VALUE_BYTES = 4096;

@@ -1,5 +1,5 @@
 import type { Parameter } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { decryptFor, encryptFor } from "../kms/index.js";
 import { arnResource, type Selector } from "./names.js";

@@ -7,7 +7,7 @@ import { auditChannelCall, authenticateNode } from "../../agents/control-channel
 import { addUpgradeRoute, markUpgraded, rejectUpgrade, xmlEscape } from "../../agents/upgrade-routes.js";
 import { wireRequest } from "../../http/app.js";
 import type { WireRequest } from "../../http/dispatch.js";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { HttpDeps, RequestContext } from "../../runtime.js";
 import type { Side } from "./relay.js";
 import { sessionHub } from "./session-hub.js";

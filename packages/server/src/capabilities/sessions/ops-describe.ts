@@ -7,7 +7,7 @@ import type {
   TerminateSessionRequest,
   TerminateSessionResponse,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getNode, nodeArn, nodeTags } from "../nodes/index.js";
 import { isNumberAndString, pageRequest } from "../../http/paging.js";

@@ -1,6 +1,6 @@
 import type { ResumeSessionRequest, ResumeSessionResponse, StartSessionRequest, StartSessionResponse } from "@aws-sdk/client-ssm";
 import type { AgentTaskPayload } from "@openssm/protocol";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { getNode, nodeArn, nodeTags } from "../nodes/index.js";
 import { nodeConnection, sendStartSession } from "./control-link.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 
 /** Session preferences: the `inputs` of the account's SSM-SessionManagerRunShell document. */
 export interface SessionPreferences {

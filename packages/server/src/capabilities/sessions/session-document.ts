@@ -1,4 +1,4 @@
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { type DocumentParameterDeclaration, getDocumentForExecution, resolveParameters, substituteParameters } from "../documents/index.js";
 import { readPreferences, type SessionPreferences } from "./preferences.js";

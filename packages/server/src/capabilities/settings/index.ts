@@ -7,7 +7,7 @@ import type {
   UpdateServiceSettingRequest,
   UpdateServiceSettingResult,
 } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import { type Capability, op, type RequestContext, type Services } from "../../runtime.js";
 import { SETTINGS, type SettingDefinition } from "./catalog.js";
 import { definitionOf, readSetting, resetSetting, type Scope, type SettingState, settingMigrations, writeSetting } from "./store.js";

@@ -1,5 +1,5 @@
 import type { AddTagsToResourceRequest, ListTagsForResourceRequest, RemoveTagsFromResourceRequest } from "@aws-sdk/client-ssm";
-import { ApiError } from "../../http/errors.js";
+import { ApiError } from "../../errors.js";
 import type { Capability, RequestContext, ResourceRef, TaggableResourceType } from "../../runtime.js";
 import { op } from "../../runtime.js";
 import { getTagList, getTags, putTags, removeTags, tagMigrations, tagProblem } from "./store.js";

@@ -1,5 +1,5 @@
 import { JSONPath } from "jsonpath-plus";
-import { ApiError } from "../../../http/errors.js";
+import { ApiError } from "../../../errors.js";
 import { type Action, type ActionRun, str } from "./types.js";
 
 const CONTROL_INPUTS = new Set(["Service", "Api", "PropertySelector", "DesiredValues"]);

@@ -1,4 +1,4 @@
-import { ApiError } from "../../../http/errors.js";
+import { ApiError } from "../../../errors.js";
 import { type Action, str } from "./types.js";
 
 /** aws:createTags: tags openssm resources (ManagedInstance by default, Document, Parameter, ...) through AddTagsToResource. */

@@ -1,4 +1,4 @@
-import { ApiError } from "../../../http/errors.js";
+import { ApiError } from "../../../errors.js";
 import { executionContext } from "../internal-call.js";
 import { createExecution, type StartRequest } from "../start.js";
 import { isError, isTerminal } from "../statuses.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../../http/errors.js";
+import { ApiError } from "../../../errors.js";
 import { type Action, type ActionRun, str } from "./types.js";
 
 /** How often a running command's status is read. */

@@ -1,5 +1,5 @@
 import ICAL from "ical.js";
-import { ApiError } from "../../../http/errors.js";
+import { ApiError } from "../../../errors.js";
 import { isTimeZone, parseSchedule, ScheduleError } from "../../../scheduler/expressions.js";
 import { type Checker, describe, schemaVersionOf, unsupportedSchema } from "./checker.js";
 import type { ValidatedContent } from "./result.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../../../http/errors.js";
+import { ApiError } from "../../../errors.js";
 import { lineOfPath, type Path, pathText } from "../content.js";
 import type { DocumentFormat } from "../types.js";
 

@@ -1,4 +1,4 @@
-import { ApiError } from "../../../http/errors.js";
+import { ApiError } from "../../../errors.js";
 import { parseContent } from "../content.js";
 import type { DocumentFormat } from "../types.js";
 import { validateAutomation } from "./automation.js";

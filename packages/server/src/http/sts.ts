@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Authenticator } from "./authenticate.js";
-import { ApiError } from "../http/errors.js";
-import type { WireRequest, WireResponse } from "../http/dispatch.js";
+import type { Authenticator } from "../iam/authenticate.js";
+import { ApiError } from "../errors.js";
+import type { WireRequest, WireResponse } from "./dispatch.js";
 
 const NS = "https://sts.amazonaws.com/doc/2011-06-15/";
 

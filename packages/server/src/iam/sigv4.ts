@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { stringToSign as buildStringToSign, canonicalRequest, credentialScope, hmacSignature, sha256Hex } from "@openssm/protocol";
-import { ApiError } from "./errors.js";
+import { ApiError } from "../errors.js";
 
 /** The parts of an `Authorization: AWS4-HMAC-SHA256 ...` header. */
 export interface ParsedAuthorization {
