@@ -92,7 +92,7 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
   if (config.apiWorkers > 0) {
     // The workers take the public port; this process answers what they pass on, on a Unix socket.
     const token = randomBytes(32).toString("hex");
-    trustForwardToken(token);
+    trustForwardToken(services, token);
     internalSocket = join(tmpdir(), `openssm-${process.pid}-${randomBytes(6).toString("hex")}.sock`);
     await app.listen({ path: internalSocket });
     chmodSync(internalSocket, 0o600);

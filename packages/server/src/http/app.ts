@@ -11,14 +11,27 @@ import { clientAddress } from "./forwarded.js";
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
-export function wireRequest(req: FastifyRequest): WireRequest {
+/** A request to one of the HTTP routes beside the JSON API, as authentication and handlers see it. */
+export function wireRequest(services: Services, req: FastifyRequest): WireRequest {
   return {
     method: req.method,
     url: req.url,
     headers: req.headers,
     body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-    sourceIp: clientAddress(req.raw),
+    sourceIp: clientAddress(services, req.raw),
     secure: req.protocol === "https",
+  };
+}
+
+/** A websocket upgrade request (no body), as authentication sees it. */
+export function upgradeRequest(services: Services, req: IncomingMessage): WireRequest {
+  return {
+    method: req.method ?? "GET",
+    url: req.url ?? "/",
+    headers: req.headers,
+    body: Buffer.alloc(0),
+    sourceIp: clientAddress(services, req),
+    secure: Boolean((req.socket as TLSSocket).encrypted),
   };
 }
 
@@ -55,7 +68,7 @@ export function apiHandler(dispatcher: Dispatcher, authenticator: Authenticator,
         url: req.url ?? "/",
         headers: req.headers,
         body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size),
-        sourceIp: clientAddress(req),
+        sourceIp: clientAddress(services, req),
         secure: Boolean((req.socket as TLSSocket).encrypted),
       };
       const target = req.headers["x-amz-target"];

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import type { ServerSlot, Services } from "../runtime.js";
 
 /**
  * Requests an API worker process passes on to the main process arrive from 127.0.0.1; these headers
@@ -9,16 +10,18 @@ import type { IncomingMessage } from "node:http";
 export const FORWARDED_FOR = "x-openssm-forwarded-for";
 export const FORWARD_TOKEN = "x-openssm-forward-token";
 
-let trusted: Buffer | undefined;
+/** The token this server's workers vouch with (none: this server has no workers, so nobody may vouch). */
+const FORWARD_TRUST: ServerSlot<{ token?: Buffer }> = { name: "http.forward-trust", create: () => ({}) };
 
 /** The main process: accept forwarded addresses signed with this token (its workers have it). */
-export function trustForwardToken(token: string): void {
-  trusted = Buffer.from(token, "utf8");
+export function trustForwardToken(services: Services, token: string): void {
+  services.own(FORWARD_TRUST).token = Buffer.from(token, "utf8");
 }
 
-/** The caller's address: the socket's peer, or the address a worker vouched for. */
-export function clientAddress(req: IncomingMessage): string {
+/** The caller's address: the socket's peer, or the address one of this server's workers vouched for. */
+export function clientAddress(services: Services, req: IncomingMessage): string {
   const remote = req.socket.remoteAddress ?? "";
+  const trusted = services.own(FORWARD_TRUST).token;
   if (!trusted) return remote;
   const token = req.headers[FORWARD_TOKEN];
   const forwardedFor = req.headers[FORWARDED_FOR];

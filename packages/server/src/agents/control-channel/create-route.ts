@@ -37,7 +37,7 @@ function parseInput(body: Buffer): CreateChannelInput {
 export function registerCreateControlChannel(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: { instanceId: string } }>("/v1/control-channel/:instanceId", async (req, reply) => {
     const started = performance.now();
-    const wire = wireRequest(req);
+    const wire = wireRequest(deps.services, req);
     const instanceId = req.params.instanceId;
     let ctx: RequestContext | undefined;
     try {

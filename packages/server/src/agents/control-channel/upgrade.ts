@@ -1,6 +1,5 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { TLSSocket } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer } from "ws";
 import type { WireRequest } from "../../http/dispatch.js";
@@ -10,7 +9,7 @@ import { deliveryHub } from "../hub.js";
 import { addUpgradeRoute, markUpgraded, rejectUpgrade } from "../upgrade-routes.js";
 import { ControlChannelConnection } from "./connection.js";
 import { auditChannelCall, authenticateNode } from "./node-request.js";
-import { clientAddress } from "../../http/forwarded.js";
+import { upgradeRequest } from "../../http/app.js";
 
 const PREFIX = "/v1/control-channel/";
 
@@ -29,14 +28,7 @@ async function upgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
   const path = rawUrl.split("?")[0];
   // A path that does not decode throws URIError here: the upgrade router refuses it with 400.
   const instanceId = decodeURIComponent(path.slice(PREFIX.length));
-  const wire: WireRequest = {
-    method: req.method ?? "GET",
-    url: rawUrl,
-    headers: req.headers,
-    body: Buffer.alloc(0),
-    sourceIp: clientAddress(req),
-    secure: req.socket instanceof TLSSocket,
-  };
+  const wire: WireRequest = { ...upgradeRequest(deps.services, req), url: rawUrl };
   let ctx: RequestContext | undefined;
   try {
     if (deliveryHub(deps.services).isStopped) throw new ApiError("ServiceUnavailableException", "The server is shutting down; reconnect shortly.", 503);

@@ -17,7 +17,7 @@ export function registerOutputRoute(app: FastifyInstance, deps: HttpDeps): void 
   app.get<{ Params: { commandId: string; instanceId: string; plugin: string; stream: string } }>(
     `${OUTPUT_ROUTE}/:commandId/:instanceId/:plugin/:stream`,
     async (req, reply) => {
-      const wire = wireRequest(req);
+      const wire = wireRequest(deps.services, req);
       try {
         const auth = await deps.authenticator.authenticate(wire, "ssm");
         const ctx = deps.context(randomUUID(), "GetCommandInvocation", auth.key, auth.region, wire);

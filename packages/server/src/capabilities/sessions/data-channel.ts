@@ -5,14 +5,13 @@ import type { FastifyInstance } from "fastify";
 import WebSocket, { WebSocketServer } from "ws";
 import { auditChannelCall, authenticateNode } from "../../agents/control-channel/node-request.js";
 import { addUpgradeRoute, markUpgraded, rejectUpgrade, xmlEscape } from "../../agents/upgrade-routes.js";
-import { wireRequest } from "../../http/app.js";
+import { upgradeRequest, wireRequest } from "../../http/app.js";
 import type { WireRequest } from "../../http/dispatch.js";
 import { ApiError } from "../../errors.js";
 import type { HttpDeps, RequestContext } from "../../runtime.js";
 import type { Side } from "./relay.js";
 import { sessionHub } from "./session-hub.js";
 import { consumeToken, findSessionById, isActive, issueAgentToken } from "./store.js";
-import { clientAddress } from "../../http/forwarded.js";
 
 const PREFIX = "/v1/data-channel/";
 /** The agent's non-retryable error (amazon-ssm-agent matches this text). */
@@ -38,7 +37,7 @@ function xml(e: ApiError): string {
 function registerCreateDataChannel(app: FastifyInstance, deps: HttpDeps): void {
   app.post<{ Params: { sessionId: string } }>(`${PREFIX}:sessionId`, async (req, reply) => {
     const started = performance.now();
-    const wire = wireRequest(req);
+    const wire = wireRequest(deps.services, req);
     const sessionId = req.params.sessionId;
     let ctx: RequestContext | undefined;
     if (sessionHub(deps.services).isStopped) {
@@ -153,14 +152,7 @@ function handleUpgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
     rejectUpgrade(socket, 503, "ServiceUnavailable", "The server is shutting down; reconnect in a moment.");
     return;
   }
-  const wire: WireRequest = {
-    method: req.method ?? "GET",
-    url: req.url ?? "/",
-    headers: req.headers,
-    body: Buffer.alloc(0),
-    sourceIp: clientAddress(req),
-    secure: "encrypted" in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted),
-  };
+  const wire = upgradeRequest(deps.services, req);
   wss.handleUpgrade(req, socket, head, (ws) => {
     markUpgraded(socket);
     void (async () => {
