@@ -14,10 +14,10 @@ import { machine, writeSection } from "./results.js";
  * - how late windows start: FIRING of them are on rate(1 minute), so they all come due together at
  *   each whole minute while the others wait for theirs; over MINUTES minutes, each start's
  *   StartTime against the minute it was due.
- * Environment: BENCH_WINDOWS (10000), BENCH_FIRING (500), BENCH_MINUTES (3), BENCH_ENGINE (sqlite).
+ * Environment: BENCH_WINDOWS (10000), BENCH_FIRING (1000), BENCH_MINUTES (3), BENCH_ENGINE (sqlite).
  */
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 10_000);
-const FIRING = Number(process.env.BENCH_FIRING ?? 500);
+const FIRING = Number(process.env.BENCH_FIRING ?? 1000);
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 3);
 const ENGINE = (process.env.BENCH_ENGINE ?? "sqlite") as "sqlite" | "postgres";
 const PER_REGION = 50;
@@ -150,5 +150,5 @@ Machine: ${machine()}; engine ${ENGINE}. One server holds ${WINDOWS.toLocaleStri
 A start is taken on the first scheduler tick at or after it, claimed and recorded in one transaction
 per window; the ${(WINDOWS - FIRING).toLocaleString("en")} windows not due cost the tick nothing (an index on the next start).
 `;
-  if (opts.record) writeSection("scheduler", table);
+  if (opts.record) writeSection(ENGINE === "sqlite" ? "scheduler" : `scheduler-${ENGINE}`, table);
 }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { DescribeAutomationExecutionsCommand, GetParameterCommand, PutParameterCommand, SendAutomationSignalCommand } from "@aws-sdk/client-ssm";
 import { allowAll, createUser, eventually, startServer, type TestServer } from "../harness/index.js";
 import { createRunbook, getExecution, start, stepsByName, waitFor } from "./automation-support.js";
+import { openssm } from "./security-helpers.js";
 
 /** Where AWS keeps webhook integrations in Parameter Store (aws:invokeWebhook reads them there). */
 const WEBHOOK_PREFIX = "/d9d01087-4a3f-49e0-b0b4-d568d7826553/ssm/integrations/webhook/";
@@ -96,6 +97,16 @@ describe("automation: child executions, webhooks, approval notifications", () =>
     assert.deepEqual(
       listed.AutomationExecutionMetadataList?.map((m) => m.AutomationExecutionId),
       [childId],
+    );
+
+    // The child's start is in the audit trail as a call the parent execution made.
+    await eventually(
+      async () => {
+        const r = await openssm(server, ["audit", "--json", "--operation", "StartAutomationExecution", "--limit", "1000"]);
+        const rows = (r.json ?? []) as { sourceIp: string; errorCode: string | null; parameters: { DocumentName?: string } }[];
+        return rows.some((x) => x.sourceIp === `automation:${id}` && x.parameters.DocumentName === "ChildWriter" && x.errorCode === null) || undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: "the child's start in the audit trail" },
     );
 
     const failing = await start(ssm, { DocumentName: "ParentRunner", Parameters: { Child: ["ChildFails"] } });

@@ -74,25 +74,28 @@ describe("automation: durable across kill -9", () => {
     await waitFor(server, id, (e) => stepIs("command", "InProgress")(e) && readFileSync(log, "utf8").includes("command"), { what: "the command running" });
     await crash();
     // 2. While sleeping.
-    await waitFor(server, id, stepIs("nap", "InProgress"), { timeoutMs: 120_000, what: "the sleep (the agent reconnects and replies)" });
+    await waitFor(server, id, stepIs("nap", "InProgress"), {
+      timeoutMs: 60_000,
+      what: "the sleep (the agent reconnects and replies; this replica wakes the execution at once)",
+    });
     await crash();
     await server.advanceClock(7201);
     // 3. While waiting for approval.
-    await waitFor(server, id, stepIs("gate", "Waiting"), { timeoutMs: 120_000, what: "the approval" });
+    await waitFor(server, id, stepIs("gate", "Waiting"), { timeoutMs: 60_000, what: "the approval" });
     await crash();
     await server.ssm().send(new SendAutomationSignalCommand({ AutomationExecutionId: id, SignalType: "Approve" }));
     // 4. While the script runs.
     await waitFor(server, id, (e) => stepIs("script", "InProgress")(e) && readFileSync(log, "utf8").includes("script"), {
-      timeoutMs: 120_000,
+      timeoutMs: 60_000,
       what: "the script",
     });
     await crash();
-    // 5. While paused.
-    await waitFor(server, id, stepIs("hold", "Waiting"), { timeoutMs: 120_000, what: "the pause" });
+    // 5. While paused (the interrupted script runs again once the killed process's execution lease, 10 s, has expired).
+    await waitFor(server, id, stepIs("hold", "Waiting"), { timeoutMs: 60_000, what: "the pause" });
     await crash();
     await server.ssm().send(new SendAutomationSignalCommand({ AutomationExecutionId: id, SignalType: "Resume", Payload: { StepName: ["hold"] } }));
 
-    const e = await waitFor(server, id, undefined, { timeoutMs: 120_000 });
+    const e = await waitFor(server, id, undefined, { timeoutMs: 60_000 });
     assert.equal(e.AutomationExecutionStatus, "Success", e.FailureMessage);
     assert.deepEqual(
       e.StepExecutions?.map((s) => [s.StepName, s.StepStatus]),

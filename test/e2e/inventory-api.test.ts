@@ -155,15 +155,26 @@ describe("Inventory: PutInventory, GetInventory filters and aggregators, schemas
       AWS_REGION: server.region,
       PATH: process.env.PATH ?? "",
     };
-    const cli = (args: string[]) => runProcess(process.execPath, [`${repoRoot}/packages/cli/bin/openssm.js`, "inventory", "query", "--endpoint-url", server.endpoint, ...args], env);
+    const cli = (args: string[]) =>
+      runProcess(process.execPath, [`${repoRoot}/packages/cli/bin/openssm.js`, "inventory", "query", "--endpoint-url", server.endpoint, ...args], env);
     const below = await cli(["--package", "openssl", "--below", "3.0.5"]);
     assert.equal(below.code, 0, below.stderr);
     const lines = below.stdout.trim().split("\n");
     assert.match(lines[0], /^NODE\s+COMPUTER\s+PLATFORM\s+VERSION$/);
     assert.equal(lines.length, 3, below.stdout);
-    assert.ok(lines.some((l) => l.startsWith(nodes[0].instanceId) && l.includes("host-0") && l.endsWith("1.1.1f")), below.stdout);
+    assert.ok(
+      lines.some((l) => l.startsWith(nodes[0].instanceId) && l.includes("host-0") && l.endsWith("1.1.1f")),
+      below.stdout,
+    );
     const atLeast = await cli(["--package", "openssl", "--at-least", "3.0.13"]);
-    assert.deepEqual(atLeast.stdout.trim().split("\n").slice(1).map((l) => l.split(/\s+/)[0]), [nodes[2].instanceId]);
+    assert.deepEqual(
+      atLeast.stdout
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(/\s+/)[0]),
+      [nodes[2].instanceId],
+    );
     const counts = await cli([]);
     assert.equal(counts.code, 0, counts.stderr);
     assert.match(counts.stdout, /^PLATFORMNAME\s+NODES\n/);

@@ -71,6 +71,8 @@ export class AssociationProcessor {
   private polling?: Promise<void>;
   private again = false;
   private stopped = false;
+  private failures = 0;
+  private retryTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: ProcessorOptions) {
     this.store = opts.dataDir ? new FileCommandStore(join(opts.dataDir, "associations", "runs")) : new MemoryCommandStore();
@@ -96,6 +98,19 @@ export class AssociationProcessor {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+  }
+
+  /** A listing or report that failed is tried again within seconds, not at the next interval (backing off to a minute). */
+  private retrySoon(): void {
+    if (this.stopped || this.retryTimer) return;
+    this.failures++;
+    const delay = Math.min(60_000, 1_000 * 2 ** Math.min(this.failures, 6)) * (0.5 + Math.random() / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.refresh();
+    }, delay);
+    this.retryTimer.unref();
   }
 
   /** Looks at the associations now (coalesced: one listing at a time, one more if asked meanwhile). */
@@ -106,7 +121,13 @@ export class AssociationProcessor {
       return;
     }
     this.polling = this.poll()
-      .catch((err) => this.opts.log.warn({ err }, "listing the node's associations failed"))
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch((err) => {
+        this.opts.log.warn({ err }, "listing the node's associations failed");
+        this.retrySoon();
+      })
       .finally(() => {
         this.polling = undefined;
         if (this.again) {
@@ -263,6 +284,7 @@ export class AssociationProcessor {
       return true;
     } catch (err) {
       this.opts.log.warn({ err, associationId, status }, "UpdateInstanceAssociationStatus failed; the next listing reports it again");
+      if (status !== "InProgress") this.retrySoon();
       return false;
     }
   }

@@ -27,7 +27,7 @@ export interface LoopPlace {
   iteratorValue: unknown;
 }
 
-/** Records the start of a step (InProgress), so a restart resumes it rather than starting it again. */
+/** Records the start of a step (InProgress), so a restart resumes it rather than starting it again, then runs it. */
 export async function startStep(t: Turn, name: string, place?: LoopPlace): Promise<boolean> {
   const found = findStep(t.runbook, name);
   if (!found) {
@@ -96,7 +96,10 @@ export async function startStep(t: Turn, name: string, place?: LoopPlace): Promi
     tx.publish(stepEvent(t.exec, row, "InProgress", t.now));
     if (t.exec.status !== status) tx.publish(executionEvent(t.exec, status, t.now));
   });
-  return true;
+  if (def.action === "aws:loop") return true;
+  // Run it at once on what this turn just wrote; a signal or a stop that came meanwhile is taken at the next turn.
+  const exec = { ...t.exec, current_step_name: def.name, current_action: def.action, status, ...(place ? {} : { next_step: null }), wake_at: t.now };
+  return runStep({ ...t, exec, steps: [...t.steps, row] }, row);
 }
 
 function actionRun(t: Turn, row: StepRow, def: RunbookStep, inputs: Record<string, unknown>, identity: ActionRun["identity"]): ActionRun {

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Target } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
-import type { RequestContext, ServerSlot, Services } from "../../runtime.js";
+import type { RequestContext, ServerSlot, Services, Tx } from "../../runtime.js";
+import type { AnyDb } from "../../storage/database.js";
 import type { Scope } from "../../storage/scope.js";
 import { calendarState, isoSeconds } from "../calendar/index.js";
 import { concurrencyLimit, errorLimit } from "../commands/index.js";
@@ -11,7 +12,6 @@ import { executionEvent, invocationEvent, taskExecutionEvent } from "./events.js
 import { WINDOW_TAG_TYPE } from "./ops-windows.js";
 import { taskDefinition } from "./ops-tasks.js";
 import { nextStart } from "./schedule.js";
-import { listTasks } from "./store.js";
 import { type ExecutionRow, type ExecutionTaskRow, type InvocationRow, mwDb, type TaskRow, type WindowRow } from "./tables.js";
 import { type InvocationTarget, pseudoParameters, type TaskInvocationStatus, taskContext, taskTypeRunner } from "./task-types.js";
 
@@ -24,6 +24,10 @@ import { type InvocationTarget, pseudoParameters, type TaskInvocationStatus, tas
  */
 
 const HOUR = 3_600_000;
+/** Due windows started together in one transaction. */
+const START_BATCH = 100;
+/** Starts taken in one tick at most; the rest on the next. */
+const MAX_STARTS_PER_TICK = 5000;
 /** A window whose starts were missed for a long time records at most this many of them per tick. */
 const MAX_MISSED = 20;
 const TERMINAL = new Set(["SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING"]);
@@ -38,20 +42,22 @@ const CALENDAR_WAITS: ServerSlot<Map<string, number>> = { name: "maintenance-win
 const scopeOf = (r: { account_id: string; region: string }): Scope => ({ accountId: r.account_id, region: r.region });
 
 export async function runWindows(services: Services, now: number): Promise<void> {
-  const due = await mwDb(services.db)
-    .selectFrom("mw_windows")
-    .selectAll()
-    .where("enabled", "=", 1)
-    .where("next_execution_at", "<=", now)
-    .orderBy("next_execution_at")
-    .limit(500)
-    .execute();
-  for (const w of due) {
-    try {
-      await startWindow(services, w, now);
-    } catch (err) {
-      services.log.error({ err, windowId: w.window_id }, "starting a maintenance window failed");
-    }
+  // Windows due together (many share a cron minute) start in batches: one query for their tasks, one transaction.
+  let taken = 0;
+  for (;;) {
+    const due = await mwDb(services.db)
+      .selectFrom("mw_windows")
+      .selectAll()
+      .where("enabled", "=", 1)
+      .where("next_execution_at", "<=", now)
+      .orderBy("next_execution_at")
+      .orderBy("window_id")
+      .limit(START_BATCH)
+      .execute();
+    if (due.length === 0) break;
+    await startWindows(services, due, now);
+    taken += due.length;
+    if (due.length < START_BATCH || taken >= MAX_STARTS_PER_TICK) break;
   }
   const open = await mwDb(services.db).selectFrom("mw_executions").selectAll().where("open", "=", 1).orderBy("start_time").limit(500).execute();
   for (const e of open) {
@@ -82,8 +88,38 @@ function executionRow(w: WindowRow, scheduled: number, start: number, status: st
   };
 }
 
+/** Starts due windows: together in one transaction, or, if that fails, one by one so that one bad window holds back no other. */
+async function startWindows(services: Services, due: WindowRow[], now: number): Promise<void> {
+  // Each start is stamped when it is taken (a tick with many due windows takes a while).
+  const at = Math.max(now, services.clock.now());
+  const tasks = await listTasksOf(
+    services.db,
+    due.map((w) => w.window_id),
+  );
+  try {
+    await services.transaction(async (tx) => {
+      for (const w of due) await startWindow(tx, w, at, tasks.get(w.window_id) ?? []);
+    });
+    return;
+  } catch (err) {
+    if (due.length === 1) {
+      services.log.error({ err, windowId: due[0].window_id }, "starting a maintenance window failed");
+      return;
+    }
+  }
+  for (const w of due) await startWindows(services, [w], now);
+}
+
+/** The windows' registered tasks, by window. */
+async function listTasksOf(db: AnyDb, windowIds: string[]): Promise<Map<string, TaskRow[]>> {
+  const out = new Map<string, TaskRow[]>();
+  const rows = await mwDb(db).selectFrom("mw_tasks").selectAll().where("window_id", "in", windowIds).orderBy("window_task_id").execute();
+  for (const t of rows) out.set(t.window_id, [...(out.get(t.window_id) ?? []), t]);
+  return out;
+}
+
 /** Starts a due window once: claims its start by moving next_execution_at on, in the same transaction as the record. */
-async function startWindow(services: Services, w: WindowRow, now: number): Promise<void> {
+async function startWindow(tx: Tx, w: WindowRow, now: number, tasks: TaskRow[]): Promise<void> {
   const claimed = w.next_execution_at as number;
   const starts: number[] = [];
   let next: number | undefined = claimed;
@@ -92,77 +128,69 @@ async function startWindow(services: Services, w: WindowRow, now: number): Promi
     next = nextStart(w, next);
   }
   if (next !== undefined && next <= now) next = nextStart(w, now);
-  const tasks = await listTasks(services.db, w.window_id);
   const scope = scopeOf(w);
-  await services.transaction(async (tx) => {
-    const d = mwDb(tx.db);
-    const r = await d
-      .updateTable("mw_windows")
-      .set({ next_execution_at: next ?? null })
-      .where("window_id", "=", w.window_id)
-      .where("next_execution_at", "=", claimed)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) === 0) return; // another replica (or tick) took it
-    let running = await d
-      .selectFrom("mw_executions")
-      .select("window_execution_id")
-      .where("window_id", "=", w.window_id)
-      .where("open", "=", 1)
-      .executeTakeFirst();
-    for (const scheduled of starts) {
-      const cutoffAt = scheduled + (w.duration - w.cutoff) * HOUR;
-      let e: ExecutionRow;
-      if (now >= cutoffAt) {
-        e = executionRow(
-          w,
-          scheduled,
-          scheduled,
-          "TIMED_OUT",
-          `The window was due at ${isoSeconds(scheduled)} but openssm was not running until after its cutoff (${isoSeconds(cutoffAt)}); no task was started.`,
-          false,
-        );
-      } else if (running) {
-        e = executionRow(
-          w,
-          scheduled,
-          now,
-          "SKIPPED_OVERLAPPING",
-          `Skipped: execution ${running.window_execution_id} of this window was still running when this one was due.`,
-          false,
-        );
-      } else if (tasks.length === 0) {
-        e = executionRow(w, scheduled, now, "SUCCESS", "The window has no tasks registered.", false);
-      } else {
-        e = executionRow(w, scheduled, now, "IN_PROGRESS", null, true);
-        running = { window_execution_id: e.window_execution_id };
-      }
-      await d.insertInto("mw_executions").values(e).execute();
-      if (e.open) {
-        const rows: ExecutionTaskRow[] = [...tasks]
-          .sort((a, b) => a.priority - b.priority || a.created_at - b.created_at)
-          .map((t, seq) => ({
-            task_execution_id: randomUUID(),
-            window_execution_id: e.window_execution_id,
-            window_id: w.window_id,
-            account_id: w.account_id,
-            region: w.region,
-            window_task_id: t.window_task_id,
-            task: JSON.stringify(t),
-            task_arn: t.task_arn,
-            task_type: t.task_type,
-            priority: t.priority,
-            seq,
-            status: "PENDING",
-            status_details: null,
-            start_time: null,
-            end_time: null,
-            resolved_targets: null,
-          }));
-        await d.insertInto("mw_execution_tasks").values(rows).execute();
-      }
-      tx.publish(executionEvent(scope, e));
+  const d = mwDb(tx.db);
+  const r = await d
+    .updateTable("mw_windows")
+    .set({ next_execution_at: next ?? null })
+    .where("window_id", "=", w.window_id)
+    .where("next_execution_at", "=", claimed)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return; // another replica (or tick) took it
+  let running = await d.selectFrom("mw_executions").select("window_execution_id").where("window_id", "=", w.window_id).where("open", "=", 1).executeTakeFirst();
+  for (const scheduled of starts) {
+    const cutoffAt = scheduled + (w.duration - w.cutoff) * HOUR;
+    let e: ExecutionRow;
+    if (now >= cutoffAt) {
+      e = executionRow(
+        w,
+        scheduled,
+        scheduled,
+        "TIMED_OUT",
+        `The window was due at ${isoSeconds(scheduled)} but openssm was not running until after its cutoff (${isoSeconds(cutoffAt)}); no task was started.`,
+        false,
+      );
+    } else if (running) {
+      e = executionRow(
+        w,
+        scheduled,
+        now,
+        "SKIPPED_OVERLAPPING",
+        `Skipped: execution ${running.window_execution_id} of this window was still running when this one was due.`,
+        false,
+      );
+    } else if (tasks.length === 0) {
+      e = executionRow(w, scheduled, now, "SUCCESS", "The window has no tasks registered.", false);
+    } else {
+      e = executionRow(w, scheduled, now, "IN_PROGRESS", null, true);
+      running = { window_execution_id: e.window_execution_id };
     }
-  });
+    await d.insertInto("mw_executions").values(e).execute();
+    if (e.open) {
+      const rows: ExecutionTaskRow[] = [...tasks]
+        .sort((a, b) => a.priority - b.priority || a.created_at - b.created_at)
+        .map((t, seq) => ({
+          task_execution_id: randomUUID(),
+          window_execution_id: e.window_execution_id,
+          window_id: w.window_id,
+          account_id: w.account_id,
+          region: w.region,
+          window_task_id: t.window_task_id,
+          task: JSON.stringify(t),
+          task_arn: t.task_arn,
+          task_type: t.task_type,
+          priority: t.priority,
+          seq,
+          status: "PENDING",
+          status_details: null,
+          start_time: null,
+          end_time: null,
+          resolved_targets: null,
+        }));
+      await d.insertInto("mw_execution_tasks").values(rows).execute();
+    }
+    tx.publish(executionEvent(scope, e));
+  }
 }
 
 async function setTask(services: Services, t: ExecutionTaskRow, changes: Partial<ExecutionTaskRow>): Promise<ExecutionTaskRow> {

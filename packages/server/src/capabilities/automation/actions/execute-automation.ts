@@ -1,3 +1,4 @@
+import { redactInput, ssmModel } from "@openssm/model";
 import { ApiError } from "../../../errors.js";
 import { executionContext } from "../internal-call.js";
 import { createExecution, type StartRequest } from "../start.js";
@@ -12,11 +13,14 @@ function parameterMap(v: unknown): Record<string, string[]> {
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, val]) => [k, Array.isArray(val) ? val.map(str) : [str(val)]]));
 }
 
-/** Starts the child as the execution's identity, as StartAutomationExecution would (authorized, PassRole checked). */
-function startChild(r: ActionRun): Promise<string> {
+/**
+ * Starts the child as the execution's identity, as StartAutomationExecution would (authorized, PassRole
+ * checked), and records the call in the audit trail with source `automation:<execution id>`.
+ */
+async function startChild(r: ActionRun): Promise<string> {
   const ctx = executionContext(r.services, r.identity, "StartAutomationExecution", { executionId: r.exec.execution_id, scope: r.scope });
   const optional = (v: unknown) => (v === undefined ? undefined : str(v));
-  return createExecution(ctx, {
+  const request = {
     documentName: str(r.inputs.DocumentName),
     documentVersion: optional(r.inputs.DocumentVersion),
     parameters: parameterMap(r.inputs.RuntimeParameters),
@@ -26,7 +30,38 @@ function startChild(r: ActionRun): Promise<string> {
     maxErrors: optional(r.inputs.MaxErrors),
     parentExecutionId: r.exec.execution_id,
     parentStepExecutionId: r.step.step_execution_id,
-  });
+  };
+  const started = performance.now();
+  let error: ApiError | Error | undefined;
+  try {
+    return await createExecution(ctx, request);
+  } catch (e) {
+    error = e as Error;
+    throw e;
+  } finally {
+    r.services.audit.record({
+      time: r.services.clock.now(),
+      requestId: ctx.requestId,
+      accountId: r.scope.accountId,
+      region: r.scope.region,
+      principalArn: r.identity.auditArn,
+      accessKeyId: null,
+      sourceIp: ctx.sourceIp,
+      service: "ssm",
+      operation: "StartAutomationExecution",
+      parameters: redactInput(ssmModel, "StartAutomationExecution", {
+        DocumentName: request.documentName,
+        DocumentVersion: request.documentVersion,
+        Parameters: request.parameters,
+        TargetParameterName: request.targetParameterName,
+        MaxConcurrency: request.maxConcurrency,
+        MaxErrors: request.maxErrors,
+      }),
+      errorCode: error ? (error instanceof ApiError ? error.code : "InternalServerError") : null,
+      errorMessage: error?.message ?? null,
+      durationMs: performance.now() - started,
+    });
+  }
 }
 
 /**
