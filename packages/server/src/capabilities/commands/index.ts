@@ -2,13 +2,13 @@ import { onNodeDeregistered, registerDeliveryHandler } from "../../agents/index.
 import type { SendCommandRequest, SendCommandResult } from "@aws-sdk/client-ssm";
 import { ANY_RESOURCE, type Capability, type RequestContext, type ServerSlot, type Services } from "../../runtime.js";
 import { cancelCommandDelivery, sendCommandDelivery } from "./agent-replies.js";
-import { cancelCommand } from "./cancel-command.js";
+import { cancelCommand } from "./ops-cancel.js";
 import { moveInvocation } from "./invocations.js";
-import { getCommandInvocation, listCommandInvocations, listCommands } from "./list-operations.js";
+import { getCommandInvocation, listCommandInvocations, listCommands } from "./ops-list.js";
 import { registerOutputRoute } from "./output-route.js";
 import { sealStoredPlaintext } from "./output-store.js";
 import { advanceCommand, settleRollouts } from "./rollout.js";
-import { sendCommand } from "./send-command.js";
+import { sendCommand } from "./ops-send.js";
 import { getCommand } from "./store.js";
 import { commandDb, commandMigrations } from "./tables.js";
 import { runCommandTimeouts } from "./timeouts.js";

@@ -1,5 +1,5 @@
 import type { Capability } from "../../runtime.js";
-import { listComplianceItems, listComplianceSummaries, listResourceComplianceSummaries, putComplianceItems } from "./ops.js";
+import { listComplianceItems, listComplianceSummaries, listResourceComplianceSummaries, putComplianceItems } from "./ops-items.js";
 import { complianceMigrations } from "./tables.js";
 
 export { type ComplianceItemInput, type ComplianceWrite, writeCompliance } from "./record.js";

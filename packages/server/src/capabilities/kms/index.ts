@@ -4,7 +4,7 @@ import { aliasOperations } from "./ops-aliases.js";
 import { cryptoOperations } from "./ops-crypto.js";
 import { keyOperations } from "./ops-keys.js";
 import { kmsMigrations } from "./tables.js";
-import { tagOperations } from "./tagging.js";
+import { tagOperations } from "./ops-tags.js";
 
 export { decryptFor, encryptFor, resolveKey } from "./use.js";
 

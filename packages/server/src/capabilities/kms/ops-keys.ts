@@ -20,7 +20,7 @@ import { KEY_TAG_TYPE, keyRef } from "./access.js";
 import { db, findKey, insertKey, type KeyRow, keyArn } from "./keys.js";
 import { isNumberAndString, markerRequest } from "../../http/paging.js";
 import { invalidState, keyMetadata, refuseManaged } from "./shared.js";
-import { checkTags } from "./tagging.js";
+import { checkTags } from "./ops-tags.js";
 import { inScope } from "../../storage/scope.js";
 
 const unsupported = (what: string) =>

@@ -1,55 +1,8 @@
-import type {
-  GetServiceSettingRequest,
-  GetServiceSettingResult,
-  ResetServiceSettingRequest,
-  ResetServiceSettingResult,
-  ServiceSetting,
-  UpdateServiceSettingRequest,
-  UpdateServiceSettingResult,
-} from "@aws-sdk/client-ssm";
-import { ApiError } from "../../errors.js";
-import { type Capability, op, type RequestContext, type Services } from "../../runtime.js";
-import { SETTINGS, type SettingDefinition } from "./catalog.js";
-import { definitionOf, readSetting, resetSetting, type Scope, type SettingState, settingMigrations, writeSetting } from "./store.js";
+import type { Capability, Services } from "../../runtime.js";
+import { getServiceSetting, resetServiceSetting, updateServiceSetting } from "./ops-settings.js";
+import { definitionOf, readSetting, type Scope, settingMigrations } from "./store.js";
 
 export { DEFAULT_PARAMETER_TIER } from "./catalog.js";
-
-const ARN_FORM = /^arn:aws[a-z-]*:ssm:([a-z0-9-]*):(\d{12}|):servicesetting(\/.+)$/;
-
-/** The setting a SettingId names (the bare id or its ARN in this account and region). */
-function settingFor(ctx: RequestContext, settingId: string): SettingDefinition {
-  let id = settingId;
-  const arn = ARN_FORM.exec(settingId);
-  if (arn) {
-    if ((arn[1] && arn[1] !== ctx.region) || (arn[2] && arn[2] !== ctx.accountId)) {
-      throw new ApiError("ServiceSettingNotFound", `${settingId} is not a service setting of account ${ctx.accountId} in ${ctx.region}.`);
-    }
-    id = arn[3];
-  }
-  const definition = definitionOf(id);
-  if (!definition) {
-    throw new ApiError(
-      "ServiceSettingNotFound",
-      `openssm has no service setting ${settingId}. The settings it offers: ${SETTINGS.map((s) => s.id).join(", ")}.`,
-    );
-  }
-  return definition;
-}
-
-const settingArn = (ctx: RequestContext, id: string) => ctx.arn("ssm", `servicesetting${id}`);
-
-function view(ctx: RequestContext, s: SettingState): ServiceSetting {
-  return {
-    SettingId: s.definition.id,
-    SettingValue: s.value,
-    LastModifiedDate: new Date(s.customized?.at ?? 0),
-    LastModifiedUser: s.customized?.by ?? "System",
-    ARN: settingArn(ctx, s.definition.id),
-    Status: s.customized ? "Customized" : "Default",
-  };
-}
-
-const resource = (ctx: RequestContext, input: { SettingId?: string }) => [{ arn: settingArn(ctx, settingFor(ctx, String(input.SettingId)).id) }];
 
 /** The account's value of a setting (for the capabilities that act on it). */
 export async function serviceSettingValue(services: Services, scope: Scope, id: string): Promise<string> {
@@ -62,39 +15,5 @@ export async function serviceSettingValue(services: Services, scope: Scope, id: 
 export const settingsCapability: Capability = {
   name: "settings",
   migrations: () => settingMigrations,
-  operations: [
-    op<GetServiceSettingRequest, GetServiceSettingResult>({
-      service: "ssm",
-      name: "GetServiceSetting",
-      resources: resource,
-      async handle(ctx, input) {
-        const definition = settingFor(ctx, String(input.SettingId));
-        return { ServiceSetting: view(ctx, await readSetting(ctx.services.db, ctx, definition)) };
-      },
-    }),
-    op<UpdateServiceSettingRequest, UpdateServiceSettingResult>({
-      service: "ssm",
-      name: "UpdateServiceSetting",
-      resources: resource,
-      async handle(ctx, input) {
-        const definition = settingFor(ctx, String(input.SettingId));
-        const value = String(input.SettingValue);
-        if (!definition.allowed.includes(value)) {
-          throw new ApiError("ValidationException", `${value} is not a value of ${definition.id}: use one of ${definition.allowed.join(", ")}.`);
-        }
-        await writeSetting(ctx.services.db, ctx, definition.id, value, ctx.services.clock.now(), ctx.principal.arn);
-        return {};
-      },
-    }),
-    op<ResetServiceSettingRequest, ResetServiceSettingResult>({
-      service: "ssm",
-      name: "ResetServiceSetting",
-      resources: resource,
-      async handle(ctx, input) {
-        const definition = settingFor(ctx, String(input.SettingId));
-        await resetSetting(ctx.services.db, ctx, definition.id);
-        return { ServiceSetting: view(ctx, await readSetting(ctx.services.db, ctx, definition)) };
-      },
-    }),
-  ],
+  operations: [getServiceSetting, updateServiceSetting, resetServiceSetting],
 };
