@@ -10,7 +10,7 @@ import { documentDescription } from "./describe.js";
 import { MAX_DOCUMENTS_PER_ACCOUNT, MAX_TAGS } from "./limits.js";
 import { checkNewDocumentName } from "./names.js";
 import { prepareVersion } from "./prepare.js";
-import { countDocuments, docs } from "./store.js";
+import { countDocuments, docs, insertNewDocument } from "./store.js";
 import { TAG_TYPE } from "./tag-type.js";
 
 export const createDocument = op<CreateDocumentRequest, object>({
@@ -40,24 +40,10 @@ export const createDocument = op<CreateDocumentRequest, object>({
     }
     const now = ctx.now().getTime();
     try {
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto("documents")
-          .values({
-            account_id: ctx.accountId,
-            region: ctx.region,
-            name,
-            document_type: documentType,
-            created_at: now,
-            version_counter: 1,
-            latest_version: 1,
-            default_version: 1,
-          })
-          .execute();
-        await trx
-          .insertInto("document_versions")
-          .values({ ...prepared, account_id: ctx.accountId, region: ctx.region, name, version: 1, created_at: now })
-          .execute();
+      // The document, its first version and its tags: all of them or none.
+      await ctx.transaction(async (tx) => {
+        await insertNewDocument(tx.db, scope, name, documentType, prepared, now);
+        if (tags.length) await putTags(tx.db, scope, TAG_TYPE, name, tags);
       });
     } catch (e) {
       if (isUniqueViolation(e))
@@ -67,7 +53,6 @@ export const createDocument = op<CreateDocumentRequest, object>({
         );
       throw e;
     }
-    if (tags.length) await putTags(ctx.services.db, scope, TAG_TYPE, name, tags);
     const handle = await ownDocument(ctx, name);
     if (!handle) throw new Error(`document ${name} vanished after it was created`);
     const view = await loadVersion(ctx, handle, { version: "1" });

@@ -12,7 +12,7 @@ import { MAX_VERSIONS_PER_DOCUMENT } from "./limits.js";
 import { isReservedName, PREFERENCES_DOCUMENT } from "./names.js";
 import { prepareVersion } from "./prepare.js";
 import { ownResources } from "./resources.js";
-import { countVersions, docs, getVersionByHash, getVersionByName, getVersionRow } from "./store.js";
+import { countVersions, docs, getVersionByHash, getVersionByName, getVersionRow, insertNewDocument } from "./store.js";
 import { TAG_TYPE } from "./tag-type.js";
 import { inScope } from "../../storage/scope.js";
 
@@ -34,27 +34,7 @@ async function createPreferencesDocument(ctx: RequestContext, input: UpdateDocum
   const prepared = await prepareVersion(ctx, "Session", input);
   const now = ctx.now().getTime();
   try {
-    await docs(ctx.services.db)
-      .transaction()
-      .execute(async (trx) => {
-        await trx
-          .insertInto("documents")
-          .values({
-            account_id: ctx.accountId,
-            region: ctx.region,
-            name: PREFERENCES_DOCUMENT,
-            document_type: "Session",
-            created_at: now,
-            version_counter: 1,
-            latest_version: 1,
-            default_version: 1,
-          })
-          .execute();
-        await trx
-          .insertInto("document_versions")
-          .values({ ...prepared, account_id: ctx.accountId, region: ctx.region, name: PREFERENCES_DOCUMENT, version: 1, created_at: now })
-          .execute();
-      });
+    await ctx.transaction((tx) => insertNewDocument(tx.db, ctx.scope, PREFERENCES_DOCUMENT, "Session", prepared, now));
   } catch (e) {
     if (!isUniqueViolation(e)) throw e;
     throw new ApiError("TooManyUpdates", `${PREFERENCES_DOCUMENT} was created by another request at the same time; retry the update.`);

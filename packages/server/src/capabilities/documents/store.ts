@@ -146,3 +146,24 @@ export async function deleteDocumentRows(db: Db, scope: Scope, name: string): Pr
     await db.deleteFrom(table).where(inScope(scope)).where("name", "=", name).execute();
   }
 }
+
+/** A new document with its first version (run it in the caller's transaction, with the document's tags). */
+export async function insertNewDocument(
+  db: AnyDb,
+  scope: Scope,
+  name: string,
+  documentType: string,
+  first: Omit<VersionRow, "account_id" | "region" | "name" | "version" | "created_at">,
+  now: number,
+): Promise<void> {
+  const d = docs(db);
+  const key = { account_id: scope.accountId, region: scope.region, name };
+  await d
+    .insertInto("documents")
+    .values({ ...key, document_type: documentType, created_at: now, version_counter: 1, latest_version: 1, default_version: 1 })
+    .execute();
+  await d
+    .insertInto("document_versions")
+    .values({ ...first, ...key, version: 1, created_at: now })
+    .execute();
+}
