@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { evaluate } from "../../packages/server/src/iam/policy.js";
 import { nodeIdOf } from "../../packages/server/src/agents/node-identity.js";
 import { activationCodeMatches, hashActivationCode, newActivationCode, newInstanceId } from "../../packages/server/src/capabilities/nodes/ids.js";
-import { compareVersions } from "../../packages/server/src/capabilities/nodes/instance-view.js";
+import { compareVersions } from "@openssm/protocol";
 import { nodePolicy, RSA_KEY_POLICY } from "../../packages/server/src/capabilities/nodes/node-policy.js";
 import { ONLINE_WINDOW_MS, pingStatus } from "../../packages/server/src/capabilities/nodes/ping.js";
 

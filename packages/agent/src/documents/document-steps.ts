@@ -1,5 +1,6 @@
 import { parse as parseYaml } from "yaml";
 import { normalizeParameters, type ParameterDeclaration, substituteParameters } from "./parameters.js";
+import { compareVersions } from "@openssm/protocol";
 
 /** One plugin run of a document: a 2.x step or a 1.x runtimeConfig entry. */
 export interface DocumentStep {
@@ -39,16 +40,6 @@ export function documentContent(raw: unknown): Record<string, unknown> {
   }
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new DocumentError("the document content is not an object");
   return raw as Record<string, unknown>;
-}
-
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
 }
 
 /** Splits a Command document into its steps, with parameters applied. */

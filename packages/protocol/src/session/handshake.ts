@@ -51,14 +51,3 @@ export const SESSION_AGENT_PROTOCOL_VERSION = "3.3.987.0";
  * after 1.2.331.0.
  */
 export const SESSION_CLIENT_PROTOCOL_VERSION = "1.2.677.0";
-
-/** Compares dotted versions numerically: negative, 0 or positive. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}

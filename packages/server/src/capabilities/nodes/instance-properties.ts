@@ -2,7 +2,8 @@ import type { DescribeInstancePropertiesRequest, DescribeInstancePropertiesResul
 import { ApiError } from "../../errors.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { getTags } from "../tags/store.js";
-import { compareVersions, instanceInformation, latestAgentVersions } from "./instance-view.js";
+import { compareVersions } from "@openssm/protocol";
+import { instanceInformation, latestAgentVersions } from "./instance-view.js";
 import { pageRequest } from "../../http/paging.js";
 import { NODE_RESOURCE_TYPE } from "./store.js";
 import { type InstanceRow, nodeDb } from "./tables.js";

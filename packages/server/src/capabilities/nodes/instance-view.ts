@@ -1,20 +1,10 @@
 import type { InstanceInformation } from "@aws-sdk/client-ssm";
+import { compareVersions } from "@openssm/protocol";
 import type { AnyDb } from "../../storage/database.js";
 import { pingStatus } from "./ping.js";
 import type { Scope } from "./store.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
 import { inScope } from "../../storage/scope.js";
-
-/** Compares dotted version strings numerically (3.3.987.0 > 3.3.99.0). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
 
 /**
  * The newest agent version reported by any registered node of the scope, per agent name. openssm
