@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import {
   ListComplianceItemsCommand,
@@ -10,26 +8,18 @@ import {
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import { type FakeNode, registerFakeNode } from "../harness/fake-node.js";
-import { awsCli, eventually, startServer, type TestServer } from "../harness/index.js";
+import { awsCli, eventually, startServer, type TestServer, webhookReceiver } from "../harness/index.js";
 
 describe("Compliance: PutComplianceItems COMPLETE and PARTIAL, listings with filters, state change events", () => {
   let server: TestServer;
   let ssm: SSMClient;
-  let hook: Server;
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
   const events: any[] = [];
   const nodes: FakeNode[] = [];
 
   before(async () => {
-    hook = createServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", () => {
-        events.push(JSON.parse(body));
-        res.end("ok");
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
-    server = await startServer({ args: ["--webhook", `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`] });
+    hook = await webhookReceiver(events);
+    server = await startServer({ args: ["--webhook", hook.url] });
     ssm = server.ssm();
     for (let i = 0; i < 2; i++) nodes.push(await registerFakeNode(server));
     for (const [i, n] of nodes.entries()) {
@@ -44,7 +34,7 @@ describe("Compliance: PutComplianceItems COMPLETE and PARTIAL, listings with fil
   });
   after(async () => {
     await server?.destroy();
-    await new Promise((r) => hook?.close(r));
+    await hook?.close();
   });
 
   test("custom compliance through the aws CLI, as the user guide shows it", async () => {

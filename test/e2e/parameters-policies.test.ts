@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import {
   DeleteParameterCommand,
@@ -11,7 +9,7 @@ import {
   type PutParameterCommandInput,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { defaultAccountId, eventually, startServer, type TestServer } from "../harness/index.js";
+import { defaultAccountId, eventually, startServer, type TestServer, webhookReceiver } from "../harness/index.js";
 
 interface Event {
   source: string;
@@ -28,7 +26,7 @@ const DAY = 24 * HOUR;
 
 describe("Parameter Store: policies driven by the clock, and events", () => {
   let server: TestServer;
-  let hook: Server;
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
   let account: string;
   const events: Event[] = [];
   /** Seconds the server's clock was moved (SigV4 checks wall time, so clients sign as usual). */
@@ -46,23 +44,14 @@ describe("Parameter Store: policies driven by the clock, and events", () => {
   const find = (detailType: string, pred: (e: Event) => boolean) => eventually(async () => events.find((e) => e["detail-type"] === detailType && pred(e)));
 
   before(async () => {
-    hook = createServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", () => {
-        events.push(JSON.parse(body));
-        res.end("ok");
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
-    const port = (hook.address() as AddressInfo).port;
-    server = await startServer({ testClock: true, args: ["--webhook", `http://127.0.0.1:${port}/`] });
+    hook = await webhookReceiver(events);
+    server = await startServer({ testClock: true, args: ["--webhook", hook.url] });
     account = await defaultAccountId(server);
     client = server.ssm();
   });
   after(async () => {
     await server?.destroy();
-    await new Promise((r) => hook?.close(r));
+    await hook?.close();
   });
 
   it("publishes a Parameter Store Change event for each create, update, label and delete", async () => {
