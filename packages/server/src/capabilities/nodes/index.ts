@@ -2,14 +2,14 @@ import { provideNodeDirectory } from "../../agents/index.js";
 import type { Capability, RequestContext, Services } from "../../runtime.js";
 import type { AnyDb } from "../../storage/database.js";
 import { getTags } from "../tags/store.js";
-import { activationOperations } from "./activations.js";
-import { associationOperations } from "./associations.js";
+import { activationOperations } from "./ops-activations.js";
+import { associationOperations } from "./ops-agent-associations.js";
 import { rememberAuthenticator } from "./credentials.js";
-import { deregistrationOperations } from "./deregistration.js";
-import { instanceInformationOperations } from "./instance-information.js";
-import { describeInstanceProperties } from "./instance-properties.js";
-import { listNodesOperations } from "./list-nodes.js";
-import { registrationOperations } from "./registration.js";
+import { deregistrationOperations } from "./ops-deregistration.js";
+import { instanceInformationOperations } from "./ops-instance-information.js";
+import { describeInstanceProperties } from "./ops-instance-properties.js";
+import { listNodesOperations } from "./ops-list-nodes.js";
+import { registrationOperations } from "./ops-registration.js";
 import { rsaAuthScheme } from "./rsa-auth.js";
 import { deregisteredAmong, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
 import { nodeDb, nodeMigrations } from "./tables.js";
@@ -28,7 +28,7 @@ export {
   type NodeAssociation,
   type NodeAssociationSource,
   provideNodeAssociations,
-} from "./associations.js";
+} from "./ops-agent-associations.js";
 
 function registerTaggable(services: Services): void {
   services.taggable.set(NODE_RESOURCE_TYPE, {
