@@ -281,8 +281,57 @@ describe("State Manager: associations through the API, applied by nodes that rep
     await eventually(async () => ((await count()) === 2 ? true : undefined), { what: "a second execution at the next cron time" });
     const latest = (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: cronAssociation }))).AssociationExecutions?.[0];
     assert.equal(latest?.Status, "Pending");
+    const associationItems = async () =>
+      (
+        await ssm.send(
+          new ListComplianceItemsCommand({ ResourceIds: web.map((n) => n.instanceId), Filters: [{ Key: "ComplianceType", Values: ["Association"] }] }),
+        )
+      ).ComplianceItems?.filter((i) => i.Id === cronAssociation).length;
+    assert.equal(await associationItems(), 2);
     await ssm.send(new DeleteAssociationCommand({ AssociationId: cronAssociation }));
     const gone = await ssm.send(new DescribeAssociationCommand({ AssociationId: cronAssociation })).catch((e) => e);
     assert.equal(gone.name, "AssociationDoesNotExist");
+    // Its association compliance goes with it.
+    assert.equal(await associationItems(), 0);
+  });
+  test("Duration: a run past its hours is TimedOut and the nodes not started are not started", async () => {
+    // Nodes of their own: the earlier tests moved the clock past the others' credentials.
+    const pair = [await registerFakeNode(server, { Duty: "short" }), await registerFakeNode(server, { Duty: "short" })];
+    const id = await create({
+      Targets: [{ Key: "tag:Duty", Values: ["short"] }],
+      ScheduleExpression: "cron(0 0 1 1 ? *)",
+      ApplyOnlyAtCronInterval: true,
+      Duration: 1,
+      MaxConcurrency: "1",
+    });
+    await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));
+    const executions = async () => (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id }))).AssociationExecutions ?? [];
+    const [execution] = await executions();
+    const targets = async () =>
+      Object.fromEntries(
+        (
+          (await ssm.send(new DescribeAssociationExecutionTargetsCommand({ AssociationId: id, ExecutionId: execution.ExecutionId })))
+            .AssociationExecutionTargets ?? []
+        ).map((t) => [t.ResourceId, [t.Status, t.DetailedStatus]]),
+      );
+    const started = Object.entries(await targets()).find(([, v]) => (v as string[])[0] === "Pending");
+    assert.ok(started, JSON.stringify(await targets()));
+    const node = started[0] === pair[0].instanceId ? pair[0] : pair[1];
+    const waiting = node === pair[0] ? pair[1] : pair[0];
+    const inProgress = await report(node, id, "InProgress");
+    assert.equal(inProgress.status, 200, JSON.stringify(inProgress.body));
+    await server.advanceClock(3700);
+    await eventually(async () => ((await executions())[0]?.Status === "TimedOut" ? true : undefined), { what: "the execution TimedOut" });
+    assert.equal((await executions()).length, 1);
+    assert.deepEqual(await targets(), {
+      [node.instanceId]: ["TimedOut", "DurationExceeded"],
+      [waiting.instanceId]: ["Skipped", "DurationExceeded"],
+    });
+    const status = await ssm.send(new DescribeInstanceAssociationsStatusCommand({ InstanceId: node.instanceId }));
+    assert.equal(status.InstanceAssociationStatusInfos?.find((i) => i.AssociationId === id)?.Status, "TimedOut");
+    const compliance = await ssm.send(
+      new ListComplianceItemsCommand({ ResourceIds: [node.instanceId], Filters: [{ Key: "ComplianceType", Values: ["Association"] }] }),
+    );
+    assert.equal(compliance.ComplianceItems?.find((i) => i.Id === id)?.Status, "NON_COMPLIANT");
   });
 });

@@ -4,6 +4,8 @@ import { outcome } from "../../packages/agent/src/associations/processor.js";
 import type { CommandRecord } from "../../packages/agent/src/commands/command-record.js";
 import { concurrencyLimit, errorLimit, nextRun } from "../../packages/server/src/capabilities/associations/spec.js";
 import { compareValues, satisfies } from "../../packages/server/src/capabilities/inventory/compare.js";
+import { hasKey } from "../../packages/server/src/capabilities/inventory/store.js";
+import { keyValues } from "../../packages/server/src/capabilities/inventory/tables.js";
 
 describe("inventory value comparisons", () => {
   it("compares versions number by number and numbers as numbers", () => {
@@ -68,5 +70,24 @@ describe("the agent's account of an association run", () => {
     assert.equal(failed.errorCode, "1");
     assert.match(failed.summary, /The operation s0 failed because boom\./);
     assert.ok(outcome(record([{ status: "Success", standardOutput: "x".repeat(2000) }], "Success")).summary.length <= 512);
+  });
+});
+
+describe("Inventory key values: one string per node and type that key filters decide on", () => {
+  it("holds each value once, exactly: Equal matches whole values, BeginWith their starts", () => {
+    const keys = keyValues(["openssl", "libssl3", "openssl", undefined, "zlib1g"]);
+    assert.equal(keys, "\u0001openssl\u0001libssl3\u0001zlib1g\u0001");
+    assert.ok(hasKey(keys, "openssl"));
+    assert.ok(!hasKey(keys, "open"));
+    assert.ok(!hasKey(keys, "ssl"));
+    assert.ok(hasKey(keys, "open", true));
+    assert.ok(hasKey(keys, "libssl", true));
+    assert.ok(!hasKey(keys, "ssl", true));
+    assert.ok(!hasKey(keys, "OpenSSL"));
+    assert.equal(keyValues([]), "");
+    assert.ok(!hasKey("", "openssl", true));
+    // A value holding the separator cannot split into two.
+    assert.ok(hasKey(keyValues(["a\u0001b"]), "a\u0001b"));
+    assert.ok(!hasKey(keyValues(["a\u0001b"]), "a"));
   });
 });

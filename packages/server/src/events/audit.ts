@@ -85,7 +85,8 @@ function clean<T extends string | null>(v: T): T {
 }
 const cut = (v: string | null, n: number) => clean(v !== null && v.length > n ? v.slice(0, n) : v);
 
-const MAX_PARAMETERS = 64 * 1024;
+/** The most parameter text an audit record keeps; a larger request is recorded by its size alone. */
+export const MAX_AUDIT_PARAMETERS = 64 * 1024;
 
 /** The request parameters as JSON; a body too deep to serialize or too large is recorded as such, never thrown. */
 function parametersText(parameters: unknown): string {
@@ -95,7 +96,7 @@ function parametersText(parameters: unknown): string {
   } catch {
     return JSON.stringify({ unrecorded: "the parameters could not be serialized (nested too deeply)" });
   }
-  if (text.length > MAX_PARAMETERS) return JSON.stringify({ unrecorded: `the parameters were ${text.length} characters long` });
+  if (text.length > MAX_AUDIT_PARAMETERS) return JSON.stringify({ unrecorded: `the parameters were ${text.length} characters long` });
   return text;
 }
 

@@ -7,6 +7,7 @@ import { ApiError, callerFaultOf } from "../errors.js";
 import { createRequestContext } from "./request-context.js";
 import { toJson } from "./serialize.js";
 import type { SignableRequest } from "../iam/sigv4.js";
+import { MAX_AUDIT_PARAMETERS } from "../events/audit.js";
 
 export interface WireRequest extends SignableRequest {
   sourceIp: string;
@@ -131,7 +132,7 @@ export class Dispatcher implements InternalApi {
         sourceIp: req.sourceIp,
         service: entry?.service ?? "unknown",
         operation: name || target,
-        parameters: input === undefined ? {} : Object.hasOwn(model.operations, name) ? redactInput(model, name, input) : redactUnmodelled(input),
+        parameters: auditParameters(model, name, input, req.body.length),
         errorCode,
         errorMessage,
         durationMs: performance.now() - started,
@@ -213,6 +214,17 @@ async function authorizeCall(ctx: RequestContext, def: OperationDef<any, any, an
   if (access.resources.length === 0) throw new Error(`${def.name} named no resource to authorize`);
   await ctx.authorize(action, access.resources, access.context);
   return access.prepared;
+}
+
+/**
+ * The parameters an audit record keeps: redacted by the model (or, unmodelled, by name). A body larger
+ * than the audit keeps (a PutInventory of thousands of items) is recorded by its size, without the
+ * cost of redacting and serializing it only to discard it.
+ */
+function auditParameters(model: ServiceModel, name: string, input: unknown, bodyBytes: number): unknown {
+  if (input === undefined) return {};
+  if (bodyBytes > MAX_AUDIT_PARAMETERS) return { unrecorded: `the parameters were ${bodyBytes} bytes long` };
+  return Object.hasOwn(model.operations, name) ? redactInput(model, name, input) : redactUnmodelled(input);
 }
 
 /** The access key a refused request claimed to be signed with, for the audit trail (never verified). */

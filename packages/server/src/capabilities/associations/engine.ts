@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { jobMessageId, type SendCommandPayload, Topic } from "@openssm/protocol";
 import { sendToNode } from "../../agents/index.js";
-import type { Services, Tx } from "../../runtime.js";
+import type { ServerSlot, Services, Tx } from "../../runtime.js";
 import type { Scope } from "../../storage/scope.js";
 import { writeCompliance } from "../compliance/index.js";
 import { setNodeAssociationStatus } from "../nodes/index.js";
@@ -22,40 +22,64 @@ export function addNudge(nudges: Nudges, scope: Scope, instanceId: string, assoc
   nudges.set(instanceId, n);
 }
 
-async function upsertInstance(tx: Tx, a: AssociationRow, instanceId: string, set: Partial<InstanceRow>, now: number): Promise<void> {
+/** Rows per statement when writing many nodes at once. */
+const CHUNK = 500;
+
+function chunks<T>(xs: T[], n = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Sets the same columns on the association's rows of these nodes, adding the rows that are missing (a statement per CHUNK nodes). */
+async function upsertInstances(tx: Tx, a: AssociationRow, instanceIds: string[], set: Partial<InstanceRow>, now: number): Promise<void> {
   const d = associationDb(tx.db);
-  const existing = await instanceRow(tx.db, a.association_id, instanceId);
-  if (existing) {
-    await d.updateTable("association_instances").set(set).where("association_id", "=", a.association_id).where("instance_id", "=", instanceId).execute();
-    return;
+  for (const ids of chunks(instanceIds)) {
+    const have = new Set(
+      (
+        await d
+          .selectFrom("association_instances")
+          .select("instance_id")
+          .where("association_id", "=", a.association_id)
+          .where("instance_id", "in", ids)
+          .execute()
+      ).map((r) => r.instance_id),
+    );
+    const existing = ids.filter((id) => have.has(id));
+    const missing = ids.filter((id) => !have.has(id));
+    if (existing.length && Object.keys(set).length)
+      await d.updateTable("association_instances").set(set).where("association_id", "=", a.association_id).where("instance_id", "in", existing).execute();
+    if (missing.length)
+      await d
+        .insertInto("association_instances")
+        .values(
+          missing.map((instanceId) => ({
+            association_id: a.association_id,
+            instance_id: instanceId,
+            account_id: a.account_id,
+            region: a.region,
+            execution_id: null,
+            pending: 0,
+            status: null,
+            detailed_status: null,
+            execution_date: null,
+            execution_summary: null,
+            error_code: null,
+            output_url: null,
+            reported_version: null,
+            last_execution_at: null,
+            last_success_at: null,
+            added_at: now,
+            ...set,
+          })),
+        )
+        .execute();
   }
-  await d
-    .insertInto("association_instances")
-    .values({
-      association_id: a.association_id,
-      instance_id: instanceId,
-      account_id: a.account_id,
-      region: a.region,
-      execution_id: null,
-      pending: 0,
-      status: null,
-      detailed_status: null,
-      execution_date: null,
-      execution_summary: null,
-      error_code: null,
-      output_url: null,
-      reported_version: null,
-      last_execution_at: null,
-      last_success_at: null,
-      added_at: now,
-      ...set,
-    })
-    .execute();
 }
 
 /** Adds the nodes to the association without applying it now (they wait for the schedule). */
 export async function attachNodes(tx: Tx, a: AssociationRow, nodes: string[], now: number): Promise<void> {
-  for (const id of nodes) await upsertInstance(tx, a, id, {}, now);
+  await upsertInstances(tx, a, nodes, {}, now);
 }
 
 /**
@@ -70,9 +94,15 @@ export async function startExecution(tx: Tx, a: AssociationRow, nodes: string[],
   const executionId = randomUUID();
   const scope = { accountId: a.account_id, region: a.region };
   const busy = new Set<string>();
-  for (const id of nodes) {
-    const row = await instanceRow(tx.db, a.association_id, id);
-    if (row?.pending === 1) busy.add(id);
+  for (const ids of chunks(nodes)) {
+    const rows = await d
+      .selectFrom("association_instances")
+      .select("instance_id")
+      .where("association_id", "=", a.association_id)
+      .where("instance_id", "in", ids)
+      .where("pending", "=", 1)
+      .execute();
+    for (const r of rows) busy.add(r.instance_id);
   }
   const free = nodes.filter((id) => !busy.has(id));
   const limit = concurrencyLimit(spec.MaxConcurrency, free.length);
@@ -112,14 +142,16 @@ export async function startExecution(tx: Tx, a: AssociationRow, nodes: string[],
       .insertInto("association_targets")
       .values(rows.slice(i, i + 500))
       .execute();
-  for (const r of rows) {
-    if (r.status === "Pending") {
-      await upsertInstance(tx, a, r.instance_id, { execution_id: executionId, pending: 1, detailed_status: "Pending" }, now);
-      addNudge(nudges, scope, r.instance_id, a.association_id);
-    } else if (r.status === "Waiting") {
-      await upsertInstance(tx, a, r.instance_id, { execution_id: executionId }, now);
-    }
-  }
+  const released = rows.filter((r) => r.status === "Pending").map((r) => r.instance_id);
+  await upsertInstances(tx, a, released, { execution_id: executionId, pending: 1, detailed_status: "Pending" }, now);
+  for (const id of released) addNudge(nudges, scope, id, a.association_id);
+  await upsertInstances(
+    tx,
+    a,
+    rows.filter((r) => r.status === "Waiting").map((r) => r.instance_id),
+    { execution_id: executionId },
+    now,
+  );
   await d.updateTable("associations").set({ last_execution_at: now }).where("association_id", "=", a.association_id).execute();
   return executionId;
 }
@@ -156,18 +188,18 @@ export async function advanceExecution(tx: Tx, a: AssociationRow, executionId: s
     waiting = 0;
   } else if (waiting) {
     const room = concurrencyLimit(spec.MaxConcurrency, counted) - inflight;
-    for (const t of room > 0 ? await waitingTargets(tx.db, executionId, room) : []) {
+    const released = (room > 0 ? await waitingTargets(tx.db, executionId, room) : []).map((t) => t.instance_id);
+    for (const ids of chunks(released))
       await d
         .updateTable("association_targets")
         .set({ status: "Pending", detailed_status: "Pending", released_at: now, updated_at: now })
         .where("execution_id", "=", executionId)
-        .where("instance_id", "=", t.instance_id)
+        .where("instance_id", "in", ids)
         .execute();
-      waiting--;
-      inflight++;
-      await upsertInstance(tx, a, t.instance_id, { execution_id: executionId, pending: 1, detailed_status: "Pending" }, now);
-      addNudge(nudges, scope, t.instance_id, a.association_id);
-    }
+    waiting -= released.length;
+    inflight += released.length;
+    await upsertInstances(tx, a, released, { execution_id: executionId, pending: 1, detailed_status: "Pending" }, now);
+    for (const id of released) addNudge(nudges, scope, id, a.association_id);
   }
   const done = waiting === 0 && inflight === 0;
   const untouched = count((c) => c.status === "Pending" || c.status === "Waiting");
@@ -176,6 +208,58 @@ export async function advanceExecution(tx: Tx, a: AssociationRow, executionId: s
   await d
     .updateTable("association_executions")
     .set({ status, detailed_status: status, finished_at: done ? now : null })
+    .where("execution_id", "=", executionId)
+    .execute();
+}
+
+/** Marks what a Duration cutoff ended: DetailedStatus of its targets. */
+const DURATION_EXCEEDED = "DurationExceeded";
+
+/**
+ * Duration: once an execution has run its hours, nodes still applying it are TimedOut, nodes not
+ * started are not started (Skipped), and the execution ends TimedOut. A node's report for it that
+ * comes later changes nothing.
+ */
+export async function timeOutExecution(tx: Tx, a: AssociationRow, executionId: string, now: number, nudges: Nudges): Promise<void> {
+  const d = associationDb(tx.db);
+  const execution = await getExecution(tx.db, executionId);
+  if (!execution || execution.finished_at !== null) return;
+  const hours = specOf(a).Duration;
+  await d
+    .updateTable("association_targets")
+    .set({ status: "Skipped", detailed_status: DURATION_EXCEEDED, updated_at: now, summary: `Not applied: the association's Duration (${hours} h) ended.` })
+    .where("execution_id", "=", executionId)
+    .where("status", "=", "Waiting")
+    .execute();
+  const running = await d
+    .selectFrom("association_targets")
+    .select("instance_id")
+    .where("execution_id", "=", executionId)
+    .where("status", "in", ["Pending", "InProgress"])
+    .execute();
+  const work = newBatchWork();
+  for (const t of running) {
+    await recordReport(
+      tx,
+      a,
+      t.instance_id,
+      { status: "TimedOut", executedAt: now, summary: `The association ran longer than its Duration (${hours} h).` },
+      now,
+      nudges,
+      work,
+    );
+  }
+  await finishBatch(tx, work, now, nudges);
+  for (const ids of chunks(running.map((t) => t.instance_id)))
+    await d
+      .updateTable("association_targets")
+      .set({ detailed_status: DURATION_EXCEEDED })
+      .where("execution_id", "=", executionId)
+      .where("instance_id", "in", ids)
+      .execute();
+  await d
+    .updateTable("association_executions")
+    .set({ status: "TimedOut", detailed_status: "TimedOut", finished_at: now })
     .where("execution_id", "=", executionId)
     .execute();
 }
@@ -203,7 +287,21 @@ function targetStatus(agentStatus: string): string {
  * started on its own gets an execution of its own), association compliance when SyncCompliance is
  * AUTO, and the node's association summary. Idempotent: a repeated terminal report changes nothing.
  */
-export async function recordReport(tx: Tx, a: AssociationRow, instanceId: string, report: Report, now: number, nudges: Nudges): Promise<boolean> {
+export async function recordReport(
+  tx: Tx,
+  a: AssociationRow,
+  instanceId: string,
+  report: Report,
+  now: number,
+  nudges: Nudges,
+  batch?: BatchWork,
+): Promise<boolean> {
+  if (!batch) {
+    const own = newBatchWork();
+    const known = await recordReport(tx, a, instanceId, report, now, nudges, own);
+    await finishBatch(tx, own, now, nudges);
+    return known;
+  }
   const d = associationDb(tx.db);
   const row = await instanceRow(tx.db, a.association_id, instanceId);
   if (!row) return false;
@@ -215,8 +313,8 @@ export async function recordReport(tx: Tx, a: AssociationRow, instanceId: string
   if (executionId) {
     target = await targetOf(tx.db, executionId, row.instance_id);
     if (target && TERMINAL.has(target.status) && terminal && row.pending === 0) {
-      // Already recorded (a repeated report): nothing changes.
-      if (target.status === status) return true;
+      // Already recorded (a repeated report, or one after the Duration ended the run): nothing changes.
+      if (target.status === status || target.detailed_status === DURATION_EXCEEDED) return true;
       target = undefined;
     }
   }
@@ -287,11 +385,10 @@ export async function recordReport(tx: Tx, a: AssociationRow, instanceId: string
     .where("instance_id", "=", row.instance_id)
     .execute();
   if (terminal) {
-    await d
-      .updateTable("associations")
-      .set({ last_execution_at: report.executedAt, ...(status === "Success" ? { last_success_at: report.executedAt } : {}) })
-      .where("association_id", "=", a.association_id)
-      .execute();
+    const times = batch.associations.get(a.association_id) ?? {};
+    times.lastExecutionAt = report.executedAt;
+    if (status === "Success") times.lastSuccessAt = report.executedAt;
+    batch.associations.set(a.association_id, times);
     const spec = specOf(a);
     if ((spec.SyncCompliance ?? "AUTO") === "AUTO" && status !== "Skipped" && status !== "Cancelled") {
       await writeCompliance(
@@ -317,33 +414,163 @@ export async function recordReport(tx: Tx, a: AssociationRow, instanceId: string
       );
     }
   }
-  if (executionId && target) await advanceExecution(tx, a, executionId, now, nudges);
-  await refreshNodeSummary(tx, scope, row.instance_id);
+  if (executionId && target) {
+    const e = batch.executions.get(executionId);
+    batch.executions.set(executionId, { a, ended: (e?.ended ?? false) || terminal });
+  }
+  // A report of a run still going changes nothing the node's summary counts.
+  if (terminal) {
+    const key = `${scope.accountId}/${scope.region}`;
+    const nodes = batch.nodes.get(key) ?? { scope, ids: new Set<string>() };
+    nodes.ids.add(row.instance_id);
+    batch.nodes.set(key, nodes);
+  }
   return true;
+}
+
+/** What a batch of reports does once, at its end: executions to advance, associations' last times, node summaries. */
+export interface BatchWork {
+  /** Executions with reports in the batch; `ended`: one of them ended a run. */
+  executions: Map<string, { a: AssociationRow; ended: boolean }>;
+  associations: Map<string, { lastExecutionAt?: number; lastSuccessAt?: number }>;
+  nodes: Map<string, { scope: Scope; ids: Set<string> }>;
+}
+
+const newBatchWork = (): BatchWork => ({ executions: new Map(), associations: new Map(), nodes: new Map() });
+
+async function finishBatch(tx: Tx, batch: BatchWork, now: number, nudges: Nudges): Promise<void> {
+  for (const [associationId, t] of batch.associations) {
+    if (t.lastExecutionAt === undefined) continue;
+    await associationDb(tx.db)
+      .updateTable("associations")
+      .set({ last_execution_at: t.lastExecutionAt, ...(t.lastSuccessAt !== undefined ? { last_success_at: t.lastSuccessAt } : {}) })
+      .where("association_id", "=", associationId)
+      .execute();
+  }
+  for (const [executionId, { a, ended }] of batch.executions) {
+    if (ended) await advanceExecution(tx, a, executionId, now, nudges);
+    else {
+      // Only runs that started: the execution moves from Pending to InProgress, nothing else can change.
+      await associationDb(tx.db)
+        .updateTable("association_executions")
+        .set({ status: "InProgress", detailed_status: "InProgress" })
+        .where("execution_id", "=", executionId)
+        .where("status", "=", "Pending")
+        .where("finished_at", "is", null)
+        .execute();
+    }
+  }
+  for (const { scope, ids } of batch.nodes.values()) await refreshNodeSummaries(tx, scope, [...ids]);
+}
+
+interface QueuedReport {
+  a: AssociationRow;
+  instanceId: string;
+  report: Report;
+  resolve: (known: boolean) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Reports applied together: at most this many in one transaction. */
+const REPORT_BATCH = 200;
+
+/** Per server: the nodes' reports waiting for the next transaction, and whether one is running. */
+const REPORTS: ServerSlot<{ queue: QueuedReport[]; draining: boolean }> = { name: "associations.reports", create: () => ({ queue: [], draining: false }) };
+
+/**
+ * Records a node's report (recordReport) together with the others that arrive meanwhile: while one
+ * transaction runs, the reports that come in wait and then go in one transaction of their own, the
+ * executions they touch advanced once. Resolves once the report is committed (false: the node does
+ * not have the association).
+ */
+export function submitReport(services: Services, a: AssociationRow, instanceId: string, report: Report): Promise<boolean> {
+  const state = services.own(REPORTS);
+  return new Promise<boolean>((resolve, reject) => {
+    state.queue.push({ a, instanceId, report, resolve, reject });
+    if (!state.draining) {
+      state.draining = true;
+      // After the I/O callbacks of this turn: the reports that came in together go in one transaction.
+      setImmediate(() => void drainReports(services, state));
+    }
+  });
+}
+
+async function drainReports(services: Services, state: { queue: QueuedReport[]; draining: boolean }): Promise<void> {
+  try {
+    while (state.queue.length) {
+      const batch = state.queue.splice(0, REPORT_BATCH);
+      const nudges: Nudges = new Map();
+      try {
+        const known = await services.transaction(async (tx) => {
+          const now = services.clock.now();
+          const work = newBatchWork();
+          const out: boolean[] = [];
+          for (const r of batch) out.push(await recordReport(tx, r.a, r.instanceId, r.report, now, nudges, work));
+          await finishBatch(tx, work, now, nudges);
+          return out;
+        });
+        batch.forEach((r, i) => r.resolve(known[i]));
+      } catch (err) {
+        if (batch.length === 1) batch[0].reject(err);
+        else {
+          // One report that cannot be recorded must not fail the others: each on its own.
+          for (const r of batch) {
+            try {
+              r.resolve(await services.transaction((tx) => recordReport(tx, r.a, r.instanceId, r.report, services.clock.now(), nudges)));
+            } catch (e) {
+              r.reject(e);
+            }
+          }
+        }
+      }
+      await sendNudges(services, nudges);
+    }
+  } finally {
+    state.draining = false;
+  }
 }
 
 /** The node's association summary that DescribeInstanceInformation shows. */
 export async function refreshNodeSummary(tx: Tx, scope: Scope, instanceId: string): Promise<void> {
-  const rows = await associationDb(tx.db)
-    .selectFrom("association_instances")
-    .select(["status", "pending", "last_execution_at", "last_success_at"])
-    .where("account_id", "=", scope.accountId)
-    .where("region", "=", scope.region)
-    .where("instance_id", "=", instanceId)
-    .execute();
-  const counts: Record<string, number> = {};
-  for (const r of rows) {
-    const s = r.pending === 1 || r.status === null ? "Pending" : FAILED.has(r.status) ? "Failed" : "Success";
-    counts[s] = (counts[s] ?? 0) + 1;
-  }
-  const status = counts.Failed ? "Failed" : counts.Pending ? "Pending" : "Success";
+  await refreshNodeSummaries(tx, scope, [instanceId]);
+}
+
+/** refreshNodeSummary for many nodes: a read per CHUNK nodes, a write per distinct summary. */
+export async function refreshNodeSummaries(tx: Tx, scope: Scope, instanceIds: string[]): Promise<void> {
   const max = (xs: (number | null)[]) => xs.reduce<number | undefined>((m, x) => (x !== null && (m === undefined || x > m) ? x : m), undefined);
-  await setNodeAssociationStatus(tx.db, scope, instanceId, {
-    status,
-    executedAt: max(rows.map((r) => r.last_execution_at)),
-    lastSuccessAt: max(rows.map((r) => r.last_success_at)),
-    overview: { DetailedStatus: status, InstanceAssociationStatusAggregatedCount: counts },
-  });
+  for (const ids of chunks([...new Set(instanceIds)])) {
+    const rows = await associationDb(tx.db)
+      .selectFrom("association_instances")
+      .select(["instance_id", "status", "pending", "last_execution_at", "last_success_at"])
+      .where("account_id", "=", scope.accountId)
+      .where("region", "=", scope.region)
+      .where("instance_id", "in", ids)
+      .execute();
+    const byNode = new Map<string, typeof rows>(ids.map((id) => [id, []]));
+    for (const r of rows) byNode.get(r.instance_id)?.push(r);
+    const groups = new Map<string, { summary: Parameters<typeof setNodeAssociationStatus>[3]; ids: string[] }>();
+    const add = (id: string, summary: Parameters<typeof setNodeAssociationStatus>[3]) => {
+      const key = JSON.stringify(summary);
+      const g = groups.get(key) ?? { summary, ids: [] as string[] };
+      g.ids.push(id);
+      groups.set(key, g);
+    };
+    for (const [id, mine] of byNode) {
+      const counts: Record<string, number> = {};
+      for (const r of mine) {
+        const s = r.pending === 1 || r.status === null ? "Pending" : FAILED.has(r.status) ? "Failed" : "Success";
+        counts[s] = (counts[s] ?? 0) + 1;
+      }
+      const status = counts.Failed ? "Failed" : counts.Pending ? "Pending" : "Success";
+      add(id, {
+        status,
+        executedAt: max(mine.map((r) => r.last_execution_at)),
+        lastSuccessAt: max(mine.map((r) => r.last_success_at)),
+        overview: { DetailedStatus: status, InstanceAssociationStatusAggregatedCount: counts },
+      });
+    }
+    for (const g of groups.values()) await setNodeAssociationStatus(tx.db, scope, g.ids, g.summary);
+  }
 }
 
 /** The document amazon-ssm-agent (and openssm-agent) runs to look at its associations again at once. */
@@ -374,6 +601,7 @@ const NUDGE_TTL_MS = 10 * 60_000;
  * ones at once. The job is not a Run Command command (no ListCommands entry).
  */
 export async function sendNudges(services: Services, nudges: Nudges): Promise<void> {
+  // One after the other: the nodes' calls that follow spread out instead of arriving all at once.
   for (const [instanceId, n] of nudges) {
     const commandId = randomUUID();
     try {

@@ -1,6 +1,6 @@
 import type { RequestContext, Services } from "../../runtime.js";
 import type { AssociationExecutionResult, NodeAssociation, NodeAssociationSource } from "../nodes/index.js";
-import { type Nudges, recordReport, sendNudges } from "./engine.js";
+import { submitReport } from "./engine.js";
 import { getAssociation, nodeAssociations, specOf } from "./store.js";
 
 /**
@@ -42,26 +42,14 @@ export function nodeAssociationSource(services: Services): NodeAssociationSource
     ): Promise<boolean> {
       const a = await getAssociation(ctx.services.db, ctx, associationId);
       if (!a) return false;
-      const nudges: Nudges = new Map();
-      const now = ctx.services.clock.now();
-      const known = await ctx.transaction((tx) =>
-        recordReport(
-          tx,
-          a,
-          instanceId,
-          {
-            status: result.Status,
-            executedAt: result.ExecutionDate.getTime(),
-            summary: result.ExecutionSummary,
-            errorCode: result.ErrorCode,
-            outputUrl: result.OutputUrl,
-            version,
-          },
-          now,
-          nudges,
-        ),
-      );
-      await sendNudges(services, nudges);
+      const known = await submitReport(services, a, instanceId, {
+        status: result.Status,
+        executedAt: result.ExecutionDate.getTime(),
+        summary: result.ExecutionSummary,
+        errorCode: result.ErrorCode,
+        outputUrl: result.OutputUrl,
+        version,
+      });
       return known;
     },
   };

@@ -18,7 +18,8 @@ import { ApiError } from "../../errors.js";
 import { calendarState } from "../calendar/index.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { type Tag, deleteAllTags, putTags } from "../tags/index.js";
-import { attachNodes, type Nudges, refreshNodeSummary, sendNudges, startExecution } from "./engine.js";
+import { removeComplianceItems } from "../compliance/index.js";
+import { attachNodes, type Nudges, refreshNodeSummaries, refreshNodeSummary, sendNudges, startExecution } from "./engine.js";
 import { type AssociationSpec, appliesAtOnce, checkSpec, checksumOf, nextRun, type SpecInput } from "./spec.js";
 import { type AssociationRow, countAssociations, deleteAssociationRows, getAssociation, instancesOf, listAssociations, specOf } from "./store.js";
 import { associationDb } from "./tables.js";
@@ -101,7 +102,7 @@ async function create(ctx: RequestContext, input: SpecInput & { Tags?: Tag[] }, 
       );
     if (atOnce) await startExecution(tx, row, nodes, "Create", now, nudges);
     else await attachNodes(tx, row, nodes, now);
-    for (const n of nodes) await refreshNodeSummary(tx, ctx, n);
+    await refreshNodeSummaries(tx, ctx, nodes);
   });
   return row;
 }
@@ -258,7 +259,7 @@ export const updateAssociation = op<UpdateAssociationRequest, UpdateAssociationR
       }
       if (atOnce) await startExecution(tx, next, nodes, "Update", now, nudges);
       else await attachNodes(tx, next, nodes, now);
-      for (const n of nodes) await refreshNodeSummary(tx, ctx, n);
+      await refreshNodeSummaries(tx, ctx, nodes);
     });
     await sendNudges(ctx.services, nudges);
     return { AssociationDescription: await describe(ctx.services.db, (await getAssociation(ctx.services.db, ctx, row.association_id)) ?? next) };
@@ -275,7 +276,14 @@ export const deleteAssociation = op<DeleteAssociationRequest, DeleteAssociationR
     await ctx.transaction(async (tx) => {
       await deleteAssociationRows(tx.db, row.association_id);
       await deleteAllTags(tx.db, ctx, TAG_TYPE, row.association_id);
-      for (const n of nodes) await refreshNodeSummary(tx, ctx, n);
+      await refreshNodeSummaries(tx, ctx, nodes);
+      // Its association compliance goes with it.
+      await removeComplianceItems(
+        tx,
+        ctx,
+        { resourceType: "ManagedInstance", complianceType: "Association", itemIds: [row.association_id] },
+        ctx.services.clock.now(),
+      );
     });
     return {};
   },

@@ -3,9 +3,9 @@ import { createRequestContext } from "../../http/request-context.js";
 import type { RequestContext, Services } from "../../runtime.js";
 import type { Scope } from "../../storage/scope.js";
 import { calendarState } from "../calendar/index.js";
-import { attachNodes, type Nudges, refreshNodeSummary, sendNudges, startExecution } from "./engine.js";
+import { attachNodes, type Nudges, refreshNodeSummaries, sendNudges, startExecution, timeOutExecution } from "./engine.js";
 import { appliesAtOnce, nextRun } from "./spec.js";
-import { allAssociations, dueAssociations, instancesOf, specOf } from "./store.js";
+import { allAssociations, dueAssociations, instancesOf, openExecutions, specOf } from "./store.js";
 import { associationDb } from "./tables.js";
 import { targetNodes } from "./targets.js";
 
@@ -103,8 +103,21 @@ async function reconcile(services: Services, now: number, nudges: Nudges): Promi
         if (appliesAtOnce(spec)) await startExecution(tx, a, added, "NewTargets", now, nudges);
         else await attachNodes(tx, a, added, now);
       }
-      for (const id of [...added, ...removed]) await refreshNodeSummary(tx, scope, id);
+      await refreshNodeSummaries(tx, scope, [...added, ...removed]);
     });
+  }
+}
+
+/** Ends the executions that ran past their association's Duration. */
+async function enforceDurations(services: Services, now: number, nudges: Nudges): Promise<void> {
+  const open = await openExecutions(services.db);
+  if (!open.length) return;
+  const byId = new Map((await allAssociations(services.db)).map((a) => [a.association_id, a]));
+  for (const e of open) {
+    const a = byId.get(e.association_id);
+    const hours = a ? specOf(a).Duration : undefined;
+    if (!a || hours === undefined || e.created_at + hours * 3_600_000 > now) continue;
+    await services.transaction((tx) => timeOutExecution(tx, a, e.execution_id, now, nudges));
   }
 }
 
@@ -112,6 +125,7 @@ async function reconcile(services: Services, now: number, nudges: Nudges): Promi
 export async function stateManagerTick(services: Services, now: number): Promise<void> {
   const nudges: Nudges = new Map();
   try {
+    await enforceDurations(services, now, nudges);
     await runDue(services, now, nudges);
     await reconcile(services, now, nudges);
   } finally {

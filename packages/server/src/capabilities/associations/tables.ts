@@ -168,4 +168,10 @@ export const associationMigrations = (): Record<string, Migration> => ({
       await db.schema.createIndex("association_instances_node").on("association_instances").columns(["account_id", "region", "instance_id"]).execute();
     },
   },
+  "associations-002-target-counts": {
+    // Each report counts its execution's targets by status: from this index alone, not the rows.
+    async up(db: AnyDb) {
+      await db.schema.createIndex("association_targets_status").on("association_targets").columns(["execution_id", "status", "detailed_status"]).execute();
+    },
+  },
 });

@@ -2,7 +2,7 @@ import type { Capability } from "../../runtime.js";
 import { listComplianceItems, listComplianceSummaries, listResourceComplianceSummaries, putComplianceItems } from "./ops-items.js";
 import { complianceMigrations } from "./tables.js";
 
-export { type ComplianceItemInput, type ComplianceWrite, writeCompliance } from "./record.js";
+export { type ComplianceItemInput, type ComplianceWrite, removeComplianceItems, writeCompliance } from "./record.js";
 
 /**
  * Compliance: items per node and compliance type (Association, Patch, Custom:...), written by

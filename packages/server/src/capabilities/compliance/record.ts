@@ -157,3 +157,77 @@ export async function writeCompliance(tx: Tx, scope: Scope, w: ComplianceWrite, 
     });
   }
 }
+
+/**
+ * Removes some items (by Id) of one compliance type from every resource that has them, as deleting
+ * what they reported on does (DeleteAssociation: its Association items); each resource's summary is
+ * recomputed, and dropped when no item of the type is left.
+ */
+export async function removeComplianceItems(
+  tx: Tx,
+  scope: Scope,
+  r: { resourceType: string; complianceType: string; itemIds: string[] },
+  now: number,
+): Promise<void> {
+  const d = complianceDb(tx.db);
+  if (!r.itemIds.length) return;
+  const holders = await d
+    .selectFrom("compliance_items")
+    .select("resource_id")
+    .distinct()
+    .where(inScope(scope))
+    .where("resource_type", "=", r.resourceType)
+    .where("compliance_type", "=", r.complianceType)
+    .where("item_id", "in", r.itemIds)
+    .execute();
+  const resourceIds = holders.map((h) => h.resource_id);
+  for (let i = 0; i < resourceIds.length; i += 500) {
+    const ids = resourceIds.slice(i, i + 500);
+    await d
+      .deleteFrom("compliance_items")
+      .where(inScope(scope))
+      .where("resource_type", "=", r.resourceType)
+      .where("resource_id", "in", ids)
+      .where("compliance_type", "=", r.complianceType)
+      .where("item_id", "in", r.itemIds)
+      .execute();
+    const left = await d
+      .selectFrom("compliance_items")
+      .select(["resource_id", "status", "severity"])
+      .where(inScope(scope))
+      .where("resource_type", "=", r.resourceType)
+      .where("resource_id", "in", ids)
+      .where("compliance_type", "=", r.complianceType)
+      .execute();
+    const byResource = new Map<string, Pick<ItemRow, "status" | "severity">[]>();
+    for (const row of left) byResource.set(row.resource_id, [...(byResource.get(row.resource_id) ?? []), row]);
+    const summaries = d
+      .selectFrom("compliance_summaries")
+      .select("resource_id")
+      .where(inScope(scope))
+      .where("resource_type", "=", r.resourceType)
+      .where("compliance_type", "=", r.complianceType)
+      .where("resource_id", "in", ids);
+    for (const { resource_id } of await summaries.execute()) {
+      const items = byResource.get(resource_id);
+      const pair = d
+        .updateTable("compliance_summaries")
+        .where(inScope(scope))
+        .where("resource_type", "=", r.resourceType)
+        .where("resource_id", "=", resource_id)
+        .where("compliance_type", "=", r.complianceType);
+      if (!items) {
+        await d
+          .deleteFrom("compliance_summaries")
+          .where(inScope(scope))
+          .where("resource_type", "=", r.resourceType)
+          .where("resource_id", "=", resource_id)
+          .where("compliance_type", "=", r.complianceType)
+          .execute();
+        continue;
+      }
+      const s = summarize(items);
+      await pair.set({ status: s.status, overall_severity: s.severity, counts: JSON.stringify(s.counts), updated_at: now }).execute();
+    }
+  }
+}

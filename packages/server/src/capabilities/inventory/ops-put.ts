@@ -3,9 +3,9 @@ import { nodeIdOf } from "../../agents/index.js";
 import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
-import { contentHash } from "./query.js";
+import { contentHashOfText } from "./query.js";
 import { awsType, LIMITS, type TypeSchema } from "./schemas.js";
-import { getCustomSchema, getItem, listCustomSchemas, type NewItem, putCustomSchema, replaceItem, touchItem } from "./store.js";
+import { getCustomSchema, getItem, hashesOf, listCustomSchemas, type NewItem, putCustomSchema, replaceItem, touchItem } from "./store.js";
 import { type CustomAttribute, customSchema, customSchemaOf } from "./types.js";
 
 /** The node whose inventory it is: the caller itself when a node calls, and registered in this account and region. */
@@ -38,6 +38,8 @@ interface Checked {
   /** A Custom: type seen for the first time (or at a new version): its schema to record. */
   newCustom?: { version: string; attributes: CustomAttribute[] };
   hash: string;
+  /** JSON of the Content. */
+  text?: string;
   /** No Content: the caller says the data is unchanged (its hash). */
   hashOnly: boolean;
 }
@@ -55,7 +57,9 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
       throw new ApiError("InvalidItemContentException", `${typeName} appears twice in Items; send each type once.`, 400, { TypeName: typeName });
     seen.add(typeName);
     const content = item.Content;
-    const size = content ? Buffer.byteLength(JSON.stringify(content)) : 0;
+    // The model holds string attributes (the dispatcher checked them): the one JSON text serves the size, the hash and the record.
+    const text = content ? JSON.stringify(content) : undefined;
+    const size = text ? Buffer.byteLength(text) : 0;
     if (size > LIMITS.itemBytes) {
       throw new ApiError(
         "ItemSizeLimitExceededException",
@@ -146,7 +150,7 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
       out.push({ item, schema, hash: item.ContentHash, hashOnly: true });
       continue;
     }
-    out.push({ item, schema, newCustom, hash: item.ContentHash || contentHash(content), hashOnly: false });
+    out.push({ item, schema, newCustom, text, hash: item.ContentHash || contentHashOfText(text ?? "[]"), hashOnly: false });
   }
   return out;
 }
@@ -161,13 +165,13 @@ export const putInventory = op<PutInventoryRequest, PutInventoryResult>({
     await targetNode(ctx, instanceId);
     const checked = await checkItems(ctx, instanceId, input.Items ?? []);
     const now = ctx.services.clock.now();
-    const existing = new Map<string, string>();
-    for (const c of checked) {
-      if (c.hashOnly) continue;
-      const stored = await getItem(ctx.services.db, ctx, instanceId, String(c.item.TypeName));
-      if (stored) existing.set(stored.type_name, stored.content_hash);
-    }
     await ctx.transaction(async (tx) => {
+      const existing = await hashesOf(
+        tx.db,
+        ctx,
+        instanceId,
+        checked.filter((c) => !c.hashOnly).map((c) => String(c.item.TypeName)),
+      );
       for (const c of checked) {
         const typeName = String(c.item.TypeName);
         if (c.newCustom) {
@@ -189,7 +193,8 @@ export const putInventory = op<PutInventoryRequest, PutInventoryResult>({
           captureTime: String(c.item.CaptureTime),
           contentHash: c.hash,
           context: c.item.Context,
-          entries: (c.item.Content ?? []).map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]))),
+          entries: (c.item.Content ?? []) as Record<string, string>[],
+          text: c.text,
           key: c.schema?.key,
         };
         await replaceItem(tx.db, ctx, instanceId, item, now);

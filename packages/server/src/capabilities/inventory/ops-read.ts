@@ -15,7 +15,7 @@ import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
 import { satisfies, type Operator } from "./compare.js";
 import { aggregate, entityData, instanceInformation, isoSeconds, loadFleet, matchingNodes, parseFilters } from "./query.js";
 import { AWS_TYPES, INSTANCE_INFORMATION, type TypeSchema } from "./schemas.js";
-import { entriesOf, getItem } from "./store.js";
+import { getItemWithContent, listItems } from "./store.js";
 import { customSchemas, schemaFor, splitKey } from "./types.js";
 
 /** GetInventory: nodes that match the filters with the data asked for, or counts (aggregators). */
@@ -59,8 +59,9 @@ export const getInventory = op<GetInventoryRequest, GetInventoryResult>({
       const out: string[] = [];
       for (let i = 0; i < ids.length && out.length <= paging.size; i += 200) {
         const chunk = ids.slice(i, i + 200);
-        const data = await entityData(ctx, fleet, chunk, resultType);
-        for (const id of chunk) if (data.has(id) && out.length <= paging.size) out.push(id);
+        // Which have it: the items alone, without their entries.
+        const have = new Set((await listItems(ctx.services.db, ctx, { instanceIds: chunk, types: [resultType] })).map((r) => r.instance_id));
+        for (const id of chunk) if (have.has(id) && out.length <= paging.size) out.push(id);
       }
       ids = out;
     }
@@ -144,12 +145,12 @@ export const listInventoryEntries = op<ListInventoryEntriesRequest, ListInventor
         Entries: ok && paging.after === undefined ? [entry] : [],
       };
     }
-    const item = await getItem(ctx.services.db, ctx, instanceId, typeName);
+    const item = await getItemWithContent(ctx.services.db, ctx, instanceId, typeName);
     if (!item) return { TypeName: typeName, InstanceId: instanceId, Entries: [] };
-    const rows = await entriesOf(ctx.services.db, ctx, typeName, { instanceIds: [instanceId], afterEntry: paging.after });
-    const kept = rows
-      .map((r) => ({ no: r.entry_no, attrs: JSON.parse(r.attrs) as Record<string, string> }))
-      .filter((r) => filters.every((f) => satisfies(r.attrs[f.attribute], f.op, f.values)));
+    const after = paging.after ?? -1;
+    const kept = (JSON.parse(item.content) as Record<string, string>[])
+      .map((attrs, no) => ({ no, attrs }))
+      .filter((r) => r.no > after && filters.every((f) => satisfies(r.attrs[f.attribute], f.op, f.values)));
     const page = paging.finish(kept.slice(0, paging.size + 1), (r) => r.no);
     return {
       TypeName: typeName,

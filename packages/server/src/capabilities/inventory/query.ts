@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { ApiError } from "../../errors.js";
-import type { RequestContext } from "../../runtime.js";
+import type { RequestContext, ServerSlot } from "../../runtime.js";
 import { type NodeFacts, registeredNodeFacts } from "../nodes/index.js";
 import { type Operator, satisfies } from "./compare.js";
 import { INSTANCE_INFORMATION, type TypeSchema } from "./schemas.js";
-import { entriesOf, listItems } from "./store.js";
+import { hasKey, itemHashes, itemsOf, listItems } from "./store.js";
 import { schemaFor, splitKey } from "./types.js";
 
 export interface FilterInput {
@@ -42,7 +42,12 @@ export function instanceInformation(n: NodeFacts): Attrs {
 }
 
 export function contentHash(content: unknown): string {
-  return createHash("md5").update(JSON.stringify(content)).digest("base64");
+  return contentHashOfText(JSON.stringify(content));
+}
+
+/** contentHash of content already in JSON. */
+export function contentHashOfText(text: string): string {
+  return createHash("md5").update(text).digest("base64");
 }
 
 const OPERATORS: Operator[] = ["Equal", "NotEqual", "BeginWith", "LessThan", "GreaterThan", "Exists"];
@@ -69,6 +74,40 @@ export async function parseFilters(ctx: RequestContext, filters: FilterInput[] |
 /** The node's entries of one type that satisfy every filter on that type. */
 function entryMatches(attrs: Attrs, filters: Filter[]): boolean {
   return filters.every((f) => satisfies(attrs[f.attribute], f.op, f.values));
+}
+
+/** Per server: each node's key values of a type, as of its content hash (checked on every use). */
+const KEY_VALUES: ServerSlot<{ nodes: Map<string, { hash: string; keys: string }>; chars: number }> = {
+  name: "inventory.key-values",
+  create: () => ({ nodes: new Map(), chars: 0 }),
+};
+/** Past this many characters the cache starts again (about 2 × 1,000 nodes × 1,500 applications). */
+const KEY_VALUES_MAX_CHARS = 64 * 2 ** 20;
+
+/** The key_values column of a type's items (the fleet's, or some nodes'), from the cache where the hash still matches. */
+async function keyValuesOf(ctx: RequestContext, typeName: string, instanceIds?: string[]): Promise<Map<string, string>> {
+  const cache = ctx.services.own(KEY_VALUES);
+  const prefix = `${ctx.accountId}\u0000${ctx.region}\u0000${typeName}\u0000`;
+  const out = new Map<string, string>();
+  const stale: string[] = [];
+  for (const h of await itemHashes(ctx.services.db, ctx, typeName, instanceIds)) {
+    const hit = cache.nodes.get(prefix + h.instance_id);
+    if (hit && hit.hash === h.content_hash) out.set(h.instance_id, hit.keys);
+    else stale.push(h.instance_id);
+  }
+  for (let i = 0; i < stale.length; i += 500) {
+    for (const r of await itemsOf(ctx.services.db, ctx, typeName, { instanceIds: stale.slice(i, i + 500) })) {
+      out.set(r.instance_id, r.key_values);
+      if (cache.chars + r.key_values.length > KEY_VALUES_MAX_CHARS) {
+        cache.nodes.clear();
+        cache.chars = 0;
+      }
+      const old = cache.nodes.get(prefix + r.instance_id);
+      cache.chars += r.key_values.length - (old?.keys.length ?? 0);
+      cache.nodes.set(prefix + r.instance_id, { hash: r.content_hash, keys: r.key_values });
+    }
+  }
+  return out;
 }
 
 /** Fleet facts loaded once per request. */
@@ -101,17 +140,24 @@ export async function matchingNodes(ctx: RequestContext, fleet: Fleet, filters: 
     }
     const schema = group[0].schema;
     const keyed = group.find((f) => f.attribute === schema.key && (f.op === "Equal" || (f.op === "BeginWith" && f.values.length === 1)));
-    // With a key lookup the key index narrows best (naming the nodes too would make SQLite scan their entries instead).
-    const rows = await entriesOf(ctx.services.db, ctx, typeName, {
-      instanceIds: !keyed && candidates.length <= 500 ? candidates : undefined,
-      keyEquals: keyed?.op === "Equal" ? keyed.values : undefined,
-      keyPrefix: keyed?.op === "BeginWith" ? keyed.values[0] : undefined,
-      unordered: true,
-    });
+    const among = candidates.length <= 500 ? candidates : undefined;
     const matched = new Set<string>();
-    for (const r of rows) {
-      if (matched.has(r.instance_id)) continue;
-      if (entryMatches(JSON.parse(r.attrs) as Attrs, group)) matched.add(r.instance_id);
+    if (keyed && group.every((f) => f === keyed)) {
+      // Only key filters (Name = openssl): the nodes' key values decide, without decoding any entries.
+      for (const [id, keys] of await keyValuesOf(ctx, typeName, among))
+        if (keyed.values.some((v) => hasKey(keys, v, keyed.op === "BeginWith"))) matched.add(id);
+    } else {
+      // The key values narrow (a superset), the entries decide.
+      const rows = await itemsOf(ctx.services.db, ctx, typeName, {
+        instanceIds: among,
+        keyEquals: keyed?.op === "Equal" ? keyed.values : undefined,
+        keyPrefix: keyed?.op === "BeginWith" ? keyed.values[0] : undefined,
+        content: true,
+      });
+      for (const r of rows) {
+        if (keyed && !keyed.values.some((v) => hasKey(r.key_values, v, keyed.op === "BeginWith"))) continue;
+        if ((JSON.parse(r.content ?? "[]") as Attrs[]).some((e) => entryMatches(e, group))) matched.add(r.instance_id);
+      }
     }
     candidates = candidates.filter((id) => matched.has(id));
   }
@@ -142,9 +188,9 @@ export async function entityData(
     return out;
   }
   const items = await listItems(ctx.services.db, ctx, { instanceIds, types: [typeName] });
-  const rows = await entriesOf(ctx.services.db, ctx, typeName, { instanceIds: items.map((i) => i.instance_id) });
+  const rows = await itemsOf(ctx.services.db, ctx, typeName, { instanceIds: items.map((i) => i.instance_id), content: true });
   const content = new Map<string, Attrs[]>();
-  for (const r of rows) content.set(r.instance_id, [...(content.get(r.instance_id) ?? []), JSON.parse(r.attrs) as Attrs]);
+  for (const r of rows) content.set(r.instance_id, JSON.parse(r.content ?? "[]") as Attrs[]);
   for (const item of items) {
     out.set(item.instance_id, {
       TypeName: item.type_name,
@@ -182,8 +228,10 @@ async function recordsOf(ctx: RequestContext, fleet: Fleet, typeName: string, in
     });
   }
   const among = new Set(instanceIds);
-  const rows = await entriesOf(ctx.services.db, ctx, typeName, { instanceIds: instanceIds.length <= 500 ? instanceIds : undefined, unordered: true });
-  return rows.filter((r) => among.has(r.instance_id)).map((r) => ({ instanceId: r.instance_id, attrs: JSON.parse(r.attrs) as Attrs }));
+  const rows = await itemsOf(ctx.services.db, ctx, typeName, { instanceIds: instanceIds.length <= 500 ? instanceIds : undefined, content: true });
+  return rows
+    .filter((r) => among.has(r.instance_id))
+    .flatMap((r) => (JSON.parse(r.content ?? "[]") as Attrs[]).map((attrs) => ({ instanceId: r.instance_id, attrs })));
 }
 
 async function aggregatorTarget(ctx: RequestContext, expression: string): Promise<{ schema: TypeSchema; attribute?: string }> {

@@ -1,15 +1,15 @@
+import { sql } from "kysely";
 import type { AnyDb } from "../../storage/database.js";
 import { inScope, type Scope } from "../../storage/scope.js";
-import { type InventoryTables, inventoryDb } from "./tables.js";
+import { type InventoryTables, inventoryDb, KEY_SEP, keyValues } from "./tables.js";
 
-export type ItemRow = InventoryTables["inventory_items"];
+export type ItemHead = InventoryTables["inventory_items"];
+/** An item with its entries. */
+export type ItemRow = ItemHead & Pick<InventoryTables["inventory_contents"], "content" | "key_values">;
 export type CustomSchemaRow = InventoryTables["inventory_custom_schemas"];
 export type DeletionRow = InventoryTables["inventory_deletions"];
 
-/** Rows per INSERT statement (7 values each: well inside SQLite's and PostgreSQL's parameter limits). */
-const INSERT_CHUNK = 1000;
-
-export function getItem(db: AnyDb, scope: Scope, instanceId: string, typeName: string): Promise<ItemRow | undefined> {
+export function getItem(db: AnyDb, scope: Scope, instanceId: string, typeName: string): Promise<ItemHead | undefined> {
   return inventoryDb(db)
     .selectFrom("inventory_items")
     .selectAll()
@@ -19,12 +19,38 @@ export function getItem(db: AnyDb, scope: Scope, instanceId: string, typeName: s
     .executeTakeFirst();
 }
 
+/** A node's item of a type with its entries (JSON). */
+export async function getItemWithContent(db: AnyDb, scope: Scope, instanceId: string, typeName: string): Promise<ItemRow | undefined> {
+  const item = await getItem(db, scope, instanceId, typeName);
+  if (!item) return undefined;
+  const c = await inventoryDb(db)
+    .selectFrom("inventory_contents")
+    .select(["content", "key_values"])
+    .where(inScope(scope))
+    .where("type_name", "=", typeName)
+    .where("instance_id", "=", instanceId)
+    .executeTakeFirst();
+  return { ...item, content: c?.content ?? "[]", key_values: c?.key_values ?? "" };
+}
+
 /** The items (without entries) of some nodes, or of every node; `types` narrows them. */
-export function listItems(db: AnyDb, scope: Scope, opts: { instanceIds?: string[]; types?: string[] } = {}): Promise<ItemRow[]> {
+export function listItems(db: AnyDb, scope: Scope, opts: { instanceIds?: string[]; types?: string[] } = {}): Promise<ItemHead[]> {
   let q = inventoryDb(db).selectFrom("inventory_items").selectAll().where(inScope(scope));
   if (opts.instanceIds) q = q.where("instance_id", "in", opts.instanceIds.length ? opts.instanceIds : [""]);
   if (opts.types) q = q.where("type_name", "in", opts.types.length ? opts.types : [""]);
   return q.orderBy("instance_id").orderBy("type_name").execute();
+}
+
+/** The hashes of a node's items of some types. */
+export async function hashesOf(db: AnyDb, scope: Scope, instanceId: string, types: string[]): Promise<Map<string, string>> {
+  const rows = await inventoryDb(db)
+    .selectFrom("inventory_items")
+    .select(["type_name", "content_hash"])
+    .where(inScope(scope))
+    .where("instance_id", "=", instanceId)
+    .where("type_name", "in", types.length ? types : [""])
+    .execute();
+  return new Map(rows.map((r) => [r.type_name, r.content_hash]));
 }
 
 export interface NewItem {
@@ -34,28 +60,15 @@ export interface NewItem {
   contentHash: string;
   context: Record<string, string> | undefined;
   entries: Record<string, string>[];
-  /** The attribute kept in the indexed key column. */
+  /** JSON.stringify(entries), when already made. */
+  text?: string;
+  /** The attribute whose values go into the key_values column. */
   key: string | undefined;
 }
 
-/** Replaces a node's item of one type: its entries, hash and capture time. */
+/** Replaces a node's item of one type (one record: its entries, hash and capture time). */
 export async function replaceItem(db: AnyDb, scope: Scope, instanceId: string, item: NewItem, now: number): Promise<void> {
-  const d = inventoryDb(db);
-  await d.deleteFrom("inventory_entries").where(inScope(scope)).where("instance_id", "=", instanceId).where("type_name", "=", item.typeName).execute();
-  const rows = item.entries.map((attrs, i) => ({
-    account_id: scope.accountId,
-    region: scope.region,
-    instance_id: instanceId,
-    type_name: item.typeName,
-    entry_no: i,
-    key_value: item.key !== undefined && attrs[item.key] !== undefined ? String(attrs[item.key]).slice(0, 4096) : null,
-    attrs: JSON.stringify(attrs),
-  }));
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-    await d
-      .insertInto("inventory_entries")
-      .values(rows.slice(i, i + INSERT_CHUNK))
-      .execute();
+  const key = item.key;
   const values = {
     schema_version: item.schemaVersion,
     capture_time: item.captureTime,
@@ -64,10 +77,20 @@ export async function replaceItem(db: AnyDb, scope: Scope, instanceId: string, i
     context: item.context ? JSON.stringify(item.context) : null,
     updated_at: now,
   };
-  await d
+  const contents = {
+    content: item.text ?? JSON.stringify(item.entries),
+    key_values: keyValues(key === undefined ? [] : item.entries.map((e) => e[key])),
+  };
+  const id = { account_id: scope.accountId, region: scope.region, instance_id: instanceId, type_name: item.typeName };
+  await inventoryDb(db)
     .insertInto("inventory_items")
-    .values({ account_id: scope.accountId, region: scope.region, instance_id: instanceId, type_name: item.typeName, ...values })
+    .values({ ...id, ...values })
     .onConflict((oc) => oc.columns(["account_id", "region", "instance_id", "type_name"]).doUpdateSet(values))
+    .execute();
+  await inventoryDb(db)
+    .insertInto("inventory_contents")
+    .values({ ...id, ...contents })
+    .onConflict((oc) => oc.columns(["account_id", "region", "type_name", "instance_id"]).doUpdateSet(contents))
     .execute();
 }
 
@@ -90,34 +113,62 @@ export async function touchItem(
     .execute();
 }
 
-export interface EntryRow {
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Whether a key_values column holds the value (exactly), or a value starting with the prefix. */
+export function hasKey(keyValuesColumn: string, value: string, prefix = false): boolean {
+  const v = value.replaceAll(KEY_SEP, "");
+  return keyValuesColumn.includes(prefix ? `${KEY_SEP}${v}` : `${KEY_SEP}${v}${KEY_SEP}`);
+}
+
+/** The content hashes of a type's items across the fleet (or some nodes). */
+export function itemHashes(db: AnyDb, scope: Scope, typeName: string, instanceIds?: string[]): Promise<{ instance_id: string; content_hash: string }[]> {
+  let q = inventoryDb(db).selectFrom("inventory_items").select(["instance_id", "content_hash"]).where(inScope(scope)).where("type_name", "=", typeName);
+  if (instanceIds) q = q.where("instance_id", "in", instanceIds.length ? instanceIds : [""]);
+  return q.execute();
+}
+
+export interface ContentRow {
   instance_id: string;
-  entry_no: number;
-  attrs: string;
+  content_hash: string;
+  key_values: string;
+  content?: string;
 }
 
 /**
- * Entries of one type across the fleet (or some nodes), optionally narrowed through the key column
- * (an exact value or a prefix), in node and entry order.
+ * Items of one type across the fleet (or some nodes), narrowed through their key values (one of
+ * some exact values, or a prefix): a superset (SQLite's LIKE ignores ASCII case), to be checked
+ * with hasKey. `content` loads the entries too.
  */
-export function entriesOf(
+export function itemsOf(
   db: AnyDb,
   scope: Scope,
   typeName: string,
-  opts: { instanceIds?: string[]; keyEquals?: string[]; keyPrefix?: string; afterEntry?: number; limit?: number; unordered?: boolean } = {},
-): Promise<EntryRow[]> {
-  let q = inventoryDb(db).selectFrom("inventory_entries").select(["instance_id", "entry_no", "attrs"]).where(inScope(scope)).where("type_name", "=", typeName);
-  if (opts.instanceIds) q = q.where("instance_id", "in", opts.instanceIds.length ? opts.instanceIds : [""]);
-  if (opts.keyEquals) q = q.where("key_value", "in", opts.keyEquals.length ? opts.keyEquals : [""]);
-  if (opts.keyPrefix !== undefined) {
-    // A range on the indexed column (LIKE would need escaping and is case-insensitive on SQLite).
-    q = q.where("key_value", ">=", opts.keyPrefix).where("key_value", "<", `${opts.keyPrefix}\u{10ffff}`);
+  opts: { instanceIds?: string[]; keyEquals?: string[]; keyPrefix?: string; content?: boolean } = {},
+): Promise<ContentRow[]> {
+  let q = inventoryDb(db)
+    .selectFrom("inventory_contents as c")
+    .innerJoin("inventory_items as i", (j) =>
+      j
+        .onRef("i.account_id", "=", "c.account_id")
+        .onRef("i.region", "=", "c.region")
+        .onRef("i.instance_id", "=", "c.instance_id")
+        .onRef("i.type_name", "=", "c.type_name"),
+    )
+    .select(opts.content ? ["c.instance_id", "i.content_hash", "c.key_values", "c.content"] : ["c.instance_id", "i.content_hash", "c.key_values"])
+    .where("c.account_id", "=", scope.accountId)
+    .where("c.region", "=", scope.region)
+    .where("c.type_name", "=", typeName);
+  if (opts.instanceIds) q = q.where("c.instance_id", "in", opts.instanceIds.length ? opts.instanceIds : [""]);
+  const patterns = [
+    ...(opts.keyEquals ?? []).map((v) => `%${likeEscape(`${KEY_SEP}${v.replaceAll(KEY_SEP, "")}${KEY_SEP}`)}%`),
+    ...(opts.keyPrefix !== undefined ? [`%${likeEscape(`${KEY_SEP}${opts.keyPrefix.replaceAll(KEY_SEP, "")}`)}%`] : []),
+  ];
+  if (opts.keyEquals || opts.keyPrefix !== undefined) {
+    if (!patterns.length) return Promise.resolve([]);
+    q = q.where((eb) => eb.or(patterns.map((p) => sql<boolean>`${eb.ref("c.key_values")} like ${p} escape '\\'`)));
   }
-  if (opts.afterEntry !== undefined) q = q.where("entry_no", ">", opts.afterEntry);
-  // Ordering by the primary key would make SQLite walk it instead of the key index: lookups ask for no order.
-  if (!opts.unordered) q = q.orderBy("instance_id").orderBy("entry_no");
-  if (opts.limit !== undefined) q = q.limit(opts.limit);
-  return q.execute();
+  return q.orderBy("c.instance_id").execute() as Promise<ContentRow[]>;
 }
 
 export function getCustomSchema(db: AnyDb, scope: Scope, typeName: string): Promise<CustomSchemaRow | undefined> {
@@ -147,9 +198,8 @@ export async function deleteCustomSchema(db: AnyDb, scope: Scope, typeName: stri
 
 /** Removes a type's data from every node of the scope. */
 export async function deleteTypeData(db: AnyDb, scope: Scope, typeName: string): Promise<void> {
-  const d = inventoryDb(db);
-  await d.deleteFrom("inventory_entries").where(inScope(scope)).where("type_name", "=", typeName).execute();
-  await d.deleteFrom("inventory_items").where(inScope(scope)).where("type_name", "=", typeName).execute();
+  await inventoryDb(db).deleteFrom("inventory_contents").where(inScope(scope)).where("type_name", "=", typeName).execute();
+  await inventoryDb(db).deleteFrom("inventory_items").where(inScope(scope)).where("type_name", "=", typeName).execute();
 }
 
 /** How many nodes hold data of the type, by schema version. */

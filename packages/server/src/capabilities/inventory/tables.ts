@@ -2,9 +2,10 @@ import type { Kysely, Migration } from "kysely";
 import type { AnyDb } from "../../storage/database.js";
 
 /**
- * Inventory: one row per node and type (its hash, capture time, schema version), the type's entries
- * one row each (the key attribute in its own indexed column, the whole entry as JSON), the schemas of
- * Custom: types, and the record of DeleteInventory calls.
+ * Inventory: one row per node and type (its hash, capture time, schema version) and, beside it, its
+ * entries as one JSON array with the key attribute's values as one string for filters to narrow by;
+ * the schemas of Custom: types, and the record of DeleteInventory calls. (Until inventory-002 the entries were one
+ * row each: at 1,500 applications per node, ingest cost a row per application.)
  */
 export interface InventoryTables {
   inventory_items: {
@@ -20,16 +21,16 @@ export interface InventoryTables {
     context: string | null;
     updated_at: number;
   };
-  inventory_entries: {
+  /** The entries of a node's item, apart from it (a capture-time update does not rewrite them). */
+  inventory_contents: {
     account_id: string;
     region: string;
     instance_id: string;
     type_name: string;
-    entry_no: number;
-    /** The entry's key attribute (Name for most types), for indexed filters. */
-    key_value: string | null;
-    /** JSON object of the entry's attributes. */
-    attrs: string;
+    /** JSON array of the entries (objects of string attributes). */
+    content: string;
+    /** The entries' key attribute values (Name for most types), each between KEY_SEP: "\u0001a\u0001b\u0001" ("" for none). */
+    key_values: string;
   };
   inventory_custom_schemas: {
     account_id: string;
@@ -114,4 +115,61 @@ export const inventoryMigrations = (): Record<string, Migration> => ({
       await db.schema.createIndex("inventory_deletions_scope").on("inventory_deletions").columns(["account_id", "region", "started_at"]).execute();
     },
   },
+  "inventory-002-content": {
+    // One record per node and type: the entries move from a row each into inventory_contents.
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable("inventory_contents")
+        .addColumn("account_id", "varchar(12)", (c) => c.notNull())
+        .addColumn("region", "varchar(32)", (c) => c.notNull())
+        .addColumn("instance_id", "varchar(124)", (c) => c.notNull())
+        .addColumn("type_name", "varchar(100)", (c) => c.notNull())
+        .addColumn("content", "text", (c) => c.notNull())
+        .addColumn("key_values", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("inventory_contents_pk", ["account_id", "region", "type_name", "instance_id"])
+        .execute();
+      const legacy = db as unknown as Kysely<{
+        inventory_entries: {
+          account_id: string;
+          region: string;
+          instance_id: string;
+          type_name: string;
+          entry_no: number;
+          key_value: string | null;
+          attrs: string;
+        };
+      }>;
+      const items = await inventoryDb(db).selectFrom("inventory_items").select(["account_id", "region", "instance_id", "type_name"]).execute();
+      for (const it of items) {
+        const rows = await legacy
+          .selectFrom("inventory_entries")
+          .select(["key_value", "attrs"])
+          .where("account_id", "=", it.account_id)
+          .where("region", "=", it.region)
+          .where("instance_id", "=", it.instance_id)
+          .where("type_name", "=", it.type_name)
+          .orderBy("entry_no")
+          .execute();
+        await inventoryDb(db)
+          .insertInto("inventory_contents")
+          .values({
+            ...it,
+            content: `[${rows.map((r) => r.attrs).join(",")}]`,
+            key_values: keyValues(rows.map((r) => r.key_value ?? undefined)),
+          })
+          .execute();
+      }
+      await db.schema.dropTable("inventory_entries").execute();
+    },
+  },
 });
+
+/** Separates (and surrounds) the key values in inventory_contents.key_values. */
+export const KEY_SEP = "\u0001";
+
+/** The key_values column of some entries' key values (distinct, in first-seen order). */
+export function keyValues(values: (string | undefined)[]): string {
+  const seen = new Set<string>();
+  for (const v of values) if (v !== undefined) seen.add(v.replaceAll(KEY_SEP, ""));
+  return seen.size ? `${KEY_SEP}${[...seen].join(KEY_SEP)}${KEY_SEP}` : "";
+}

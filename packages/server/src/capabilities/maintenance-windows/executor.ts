@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
 import type { Target } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
 import type { RequestContext, ServerSlot, Services, Tx } from "../../runtime.js";
@@ -97,9 +98,7 @@ async function startWindows(services: Services, due: WindowRow[], now: number): 
     due.map((w) => w.window_id),
   );
   try {
-    await services.transaction(async (tx) => {
-      for (const w of due) await startWindow(tx, w, at, tasks.get(w.window_id) ?? []);
-    });
+    await services.transaction((tx) => startBatch(tx, due, at, tasks));
     return;
   } catch (err) {
     if (due.length === 1) {
@@ -118,79 +117,118 @@ async function listTasksOf(db: AnyDb, windowIds: string[]): Promise<Map<string, 
   return out;
 }
 
-/** Starts a due window once: claims its start by moving next_execution_at on, in the same transaction as the record. */
-async function startWindow(tx: Tx, w: WindowRow, now: number, tasks: TaskRow[]): Promise<void> {
-  const claimed = w.next_execution_at as number;
-  const starts: number[] = [];
-  let next: number | undefined = claimed;
-  while (next !== undefined && next <= now && starts.length < MAX_MISSED) {
-    starts.push(next);
-    next = nextStart(w, next);
-  }
-  if (next !== undefined && next <= now) next = nextStart(w, now);
-  const scope = scopeOf(w);
+/**
+ * Starts due windows once each: claims their starts by moving next_execution_at on (a window whose
+ * next_execution_at another replica or tick moved already is left alone), and records the
+ * executions, in the caller's transaction. A few statements for the whole batch.
+ */
+async function startBatch(tx: Tx, due: WindowRow[], now: number, tasks: Map<string, TaskRow[]>): Promise<void> {
   const d = mwDb(tx.db);
-  const r = await d
+  const plans = due.map((w) => {
+    const claimed = w.next_execution_at as number;
+    const starts: number[] = [];
+    let next: number | undefined = claimed;
+    while (next !== undefined && next <= now && starts.length < MAX_MISSED) {
+      starts.push(next);
+      next = nextStart(w, next);
+    }
+    if (next !== undefined && next <= now) next = nextStart(w, now);
+    return { w, claimed, starts, next: next ?? null };
+  });
+  const bigint = (v: number | null) => sql`cast(${v} as bigint)`;
+  const claimed = await d
     .updateTable("mw_windows")
-    .set({ next_execution_at: next ?? null })
-    .where("window_id", "=", w.window_id)
-    .where("next_execution_at", "=", claimed)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return; // another replica (or tick) took it
-  let running = await d.selectFrom("mw_executions").select("window_execution_id").where("window_id", "=", w.window_id).where("open", "=", 1).executeTakeFirst();
-  for (const scheduled of starts) {
-    const cutoffAt = scheduled + (w.duration - w.cutoff) * HOUR;
-    let e: ExecutionRow;
-    if (now >= cutoffAt) {
-      e = executionRow(
-        w,
-        scheduled,
-        scheduled,
-        "TIMED_OUT",
-        `The window was due at ${isoSeconds(scheduled)} but openssm was not running until after its cutoff (${isoSeconds(cutoffAt)}); no task was started.`,
-        false,
-      );
-    } else if (running) {
-      e = executionRow(
-        w,
-        scheduled,
-        now,
-        "SKIPPED_OVERLAPPING",
-        `Skipped: execution ${running.window_execution_id} of this window was still running when this one was due.`,
-        false,
-      );
-    } else if (tasks.length === 0) {
-      e = executionRow(w, scheduled, now, "SUCCESS", "The window has no tasks registered.", false);
-    } else {
-      e = executionRow(w, scheduled, now, "IN_PROGRESS", null, true);
-      running = { window_execution_id: e.window_execution_id };
+    .set({
+      next_execution_at: sql<number | null>`case window_id ${sql.join(
+        plans.map((p) => sql`when ${p.w.window_id} then ${bigint(p.next)}`),
+        sql` `,
+      )} end`,
+    })
+    .where((eb) => eb.or(plans.map((p) => eb.and([eb("window_id", "=", p.w.window_id), eb("next_execution_at", "=", p.claimed)]))))
+    .returning("window_id")
+    .execute();
+  const mine = new Set(claimed.map((r) => r.window_id));
+  const taken = plans.filter((p) => mine.has(p.w.window_id));
+  if (taken.length === 0) return;
+  const runningRows = await d
+    .selectFrom("mw_executions")
+    .select(["window_id", "window_execution_id"])
+    .where("open", "=", 1)
+    .where(
+      "window_id",
+      "in",
+      taken.map((p) => p.w.window_id),
+    )
+    .execute();
+  const running = new Map(runningRows.map((r) => [r.window_id, r.window_execution_id]));
+  const executions: ExecutionRow[] = [];
+  const taskRows: ExecutionTaskRow[] = [];
+  for (const { w, starts } of taken) {
+    const windowTasks = tasks.get(w.window_id) ?? [];
+    for (const scheduled of starts) {
+      const cutoffAt = scheduled + (w.duration - w.cutoff) * HOUR;
+      const runningId = running.get(w.window_id);
+      let e: ExecutionRow;
+      if (now >= cutoffAt) {
+        e = executionRow(
+          w,
+          scheduled,
+          scheduled,
+          "TIMED_OUT",
+          `The window was due at ${isoSeconds(scheduled)} but openssm was not running until after its cutoff (${isoSeconds(cutoffAt)}); no task was started.`,
+          false,
+        );
+      } else if (runningId) {
+        e = executionRow(
+          w,
+          scheduled,
+          now,
+          "SKIPPED_OVERLAPPING",
+          `Skipped: execution ${runningId} of this window was still running when this one was due.`,
+          false,
+        );
+      } else if (windowTasks.length === 0) {
+        e = executionRow(w, scheduled, now, "SUCCESS", "The window has no tasks registered.", false);
+      } else {
+        e = executionRow(w, scheduled, now, "IN_PROGRESS", null, true);
+        running.set(w.window_id, e.window_execution_id);
+        const ordered = [...windowTasks].sort((a, b) => a.priority - b.priority || a.created_at - b.created_at);
+        for (const [seq, t] of ordered.entries()) {
+          taskRows.push({
+            task_execution_id: randomUUID(),
+            window_execution_id: e.window_execution_id,
+            window_id: w.window_id,
+            account_id: w.account_id,
+            region: w.region,
+            window_task_id: t.window_task_id,
+            task: JSON.stringify(t),
+            task_arn: t.task_arn,
+            task_type: t.task_type,
+            priority: t.priority,
+            seq,
+            status: "PENDING",
+            status_details: null,
+            start_time: null,
+            end_time: null,
+            resolved_targets: null,
+          });
+        }
+      }
+      executions.push(e);
+      tx.publish(executionEvent(scopeOf(w), e));
     }
-    await d.insertInto("mw_executions").values(e).execute();
-    if (e.open) {
-      const rows: ExecutionTaskRow[] = [...tasks]
-        .sort((a, b) => a.priority - b.priority || a.created_at - b.created_at)
-        .map((t, seq) => ({
-          task_execution_id: randomUUID(),
-          window_execution_id: e.window_execution_id,
-          window_id: w.window_id,
-          account_id: w.account_id,
-          region: w.region,
-          window_task_id: t.window_task_id,
-          task: JSON.stringify(t),
-          task_arn: t.task_arn,
-          task_type: t.task_type,
-          priority: t.priority,
-          seq,
-          status: "PENDING",
-          status_details: null,
-          start_time: null,
-          end_time: null,
-          resolved_targets: null,
-        }));
-      await d.insertInto("mw_execution_tasks").values(rows).execute();
-    }
-    tx.publish(executionEvent(scope, e));
   }
+  // Several rows per statement, within the engines' limits on bound values.
+  for (let i = 0; i < executions.length; i += 500)
+    await d
+      .insertInto("mw_executions")
+      .values(executions.slice(i, i + 500))
+      .execute();
+  for (let i = 0; i < taskRows.length; i += 500)
+    await d
+      .insertInto("mw_execution_tasks")
+      .values(taskRows.slice(i, i + 500))
+      .execute();
 }
 
 async function setTask(services: Services, t: ExecutionTaskRow, changes: Partial<ExecutionTaskRow>): Promise<ExecutionTaskRow> {

@@ -11,7 +11,7 @@ import { inScope } from "../../storage/scope.js";
 export async function setNodeAssociationStatus(
   db: AnyDb,
   scope: Scope,
-  instanceId: string,
+  instanceId: string | string[],
   status: {
     status: "Success" | "Pending" | "Failed";
     executedAt?: number;
@@ -27,7 +27,7 @@ export async function setNodeAssociationStatus(
       ...(status.lastSuccessAt !== undefined ? { last_successful_association_at: status.lastSuccessAt } : {}),
       ...(status.overview !== undefined ? { association_overview: JSON.stringify(status.overview) } : {}),
     })
-    .where("instance_id", "=", instanceId)
+    .where("instance_id", "in", typeof instanceId === "string" ? [instanceId] : instanceId.length ? instanceId : [""])
     .where(inScope(scope))
     .execute();
 }
