@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { executionEvent } from "./events.js";
 import { guarded } from "./lease.js";
-import type { PlannedTarget } from "./start.js";
+import { freshProgress, type PlannedTarget } from "./start.js";
 import { isError, isTerminal } from "./statuses.js";
 import { children, parseJson } from "./store.js";
 import { automationDb, type ExecutionRow } from "./tables.js";
@@ -48,18 +48,7 @@ function childRow(parent: ExecutionRow, target: PlannedTarget, now: number): Exe
     max_errors: null,
     resolved_targets: null,
     target: target.target,
-    children_started: 0,
-    children_done: 0,
-    children_failed: 0,
-    next_step: firstStep,
-    current_step_name: null,
-    current_action: null,
-    stop_requested: null,
-    started_at: now,
-    ended_at: null,
-    wake_at: now,
-    lease_owner: null,
-    lease_until: null,
+    ...freshProgress(firstStep, now),
     client_token: null,
     parent_step_execution_id: null,
   };

@@ -210,10 +210,20 @@ export function executionRow(
     max_errors: parent ? (req.maxErrors ?? "0") : null,
     resolved_targets: parent ? JSON.stringify(p.plan) : null,
     target: opts.target?.target ?? null,
+    ...freshProgress(parent ? null : req.mode === "Interactive" ? WAIT : firstStep, now),
+    alarm_configuration: req.alarmConfiguration ? JSON.stringify(req.alarmConfiguration) : null,
+    client_token: req.clientToken ?? null,
+    parent_step_execution_id: req.parentStepExecutionId ?? null,
+  };
+}
+
+/** The progress columns of an execution that has not started yet: it begins at `nextStep`, due now. */
+export function freshProgress(nextStep: string | null, now: number) {
+  return {
     children_started: 0,
     children_done: 0,
     children_failed: 0,
-    next_step: parent ? null : req.mode === "Interactive" ? WAIT : firstStep,
+    next_step: nextStep,
     current_step_name: null,
     current_action: null,
     stop_requested: null,
@@ -222,9 +232,6 @@ export function executionRow(
     wake_at: now,
     lease_owner: null,
     lease_until: null,
-    alarm_configuration: req.alarmConfiguration ? JSON.stringify(req.alarmConfiguration) : null,
-    client_token: req.clientToken ?? null,
-    parent_step_execution_id: req.parentStepExecutionId ?? null,
   };
 }
 

@@ -122,6 +122,21 @@ const windowRef = (ctx: RequestContext, windowId: string) => ({
   tags: () => getTags(ctx.services.db, ctx.scope, WINDOW_TAG_TYPE, windowId),
 });
 
+/** The columns a window's schedule settings are stored in (CreateMaintenanceWindow and UpdateMaintenanceWindow). */
+function timingColumns(settings: Settings, startAt: number | null, endAt: number | null) {
+  return {
+    schedule: settings.schedule,
+    schedule_timezone: settings.timezone,
+    schedule_offset: settings.offset,
+    start_date: settings.startDate,
+    end_date: settings.endDate,
+    start_at: startAt,
+    end_at: endAt,
+    duration: settings.duration,
+    cutoff: settings.cutoff,
+  };
+}
+
 /** Operations that act on one window: authorized on its ARN, the row handed to the handler. */
 function onWindow(ctx: RequestContext, windowId: string | undefined) {
   return requireWindow(ctx, String(windowId)).then((row) => ({ resources: [windowRef(ctx, row.window_id)], prepared: row }));
@@ -184,15 +199,7 @@ export const createMaintenanceWindow = op<CreateMaintenanceWindowRequest, Create
       region: ctx.region,
       name: String(input.Name),
       description: input.Description ?? null,
-      schedule: settings.schedule,
-      schedule_timezone: settings.timezone,
-      schedule_offset: settings.offset,
-      start_date: settings.startDate,
-      end_date: settings.endDate,
-      start_at: startAt,
-      end_at: endAt,
-      duration: settings.duration,
-      cutoff: settings.cutoff,
+      ...timingColumns(settings, startAt, endAt),
       allow_unassociated_targets: input.AllowUnassociatedTargets ? 1 : 0,
       enabled: 1,
       next_execution_at: null,
@@ -255,15 +262,7 @@ export const updateMaintenanceWindow = op<UpdateMaintenanceWindowRequest, Update
       ...row,
       name: input.Name ?? row.name,
       description: pick(input.Description, row.description),
-      schedule: settings.schedule,
-      schedule_timezone: settings.timezone,
-      schedule_offset: settings.offset,
-      start_date: settings.startDate,
-      end_date: settings.endDate,
-      start_at: startAt,
-      end_at: endAt,
-      duration: settings.duration,
-      cutoff: settings.cutoff,
+      ...timingColumns(settings, startAt, endAt),
       allow_unassociated_targets: input.AllowUnassociatedTargets === undefined ? row.allow_unassociated_targets : input.AllowUnassociatedTargets ? 1 : 0,
       enabled,
       modified_at: now,
