@@ -191,6 +191,13 @@ async function registeredNode(ctx: RequestContext, instanceId: string): Promise<
   if (!node) throw new ApiError("InvalidInstanceId", `${instanceId} is not a registered managed node of this account in ${ctx.region}.`);
 }
 
+/** One page of the associations that apply to a registered node, by association id. */
+async function nodeAssociationPage(ctx: RequestContext, instanceId: string, input: { NextToken?: string; MaxResults?: number }, defaultSize: number) {
+  await registeredNode(ctx, instanceId);
+  const rows = await nodeAssociations(ctx.services.db, ctx, instanceId);
+  return pageOf(ctx, rows, (r) => r.a.association_id, input, { query: instanceId, defaultSize });
+}
+
 /** DescribeEffectiveInstanceAssociations: the associations that apply to a node, with their documents' content. */
 export const describeEffectiveInstanceAssociations = op<DescribeEffectiveInstanceAssociationsRequest, DescribeEffectiveInstanceAssociationsResult>({
   service: "ssm",
@@ -199,9 +206,7 @@ export const describeEffectiveInstanceAssociations = op<DescribeEffectiveInstanc
   readOnly: true,
   async handle(ctx, input) {
     const instanceId = String(input.InstanceId);
-    await registeredNode(ctx, instanceId);
-    const rows = await nodeAssociations(ctx.services.db, ctx, instanceId);
-    const page = pageOf(ctx, rows, (r) => r.a.association_id, input, { query: instanceId, defaultSize: 5 });
+    const page = await nodeAssociationPage(ctx, instanceId, input, 5);
     const out = [];
     for (const { a } of page.items) {
       const doc = await getDocumentForExecution(ctx, a.name, specOf(a).DocumentVersion).catch(() => undefined);
@@ -219,9 +224,7 @@ export const describeInstanceAssociationsStatus = op<DescribeInstanceAssociation
   readOnly: true,
   async handle(ctx, input) {
     const instanceId = String(input.InstanceId);
-    await registeredNode(ctx, instanceId);
-    const rows = await nodeAssociations(ctx.services.db, ctx, instanceId);
-    const page = pageOf(ctx, rows, (r) => r.a.association_id, input, { query: instanceId, defaultSize: 50 });
+    const page = await nodeAssociationPage(ctx, instanceId, input, 50);
     const infos: InstanceAssociationStatusInfo[] = page.items.map(({ a, i }) => ({
       AssociationId: a.association_id,
       Name: a.name,
