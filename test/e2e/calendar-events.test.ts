@@ -1,18 +1,9 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { CreateDocumentCommand, ListDocumentVersionsCommand, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from "@aws-sdk/client-ssm";
-import { defaultAccountId, eventually, startServer, type TestServer } from "../harness/index.js";
+import { defaultAccountId, eventually, type ReceivedEvent, startServer, type TestServer, webhookReceiver } from "../harness/index.js";
 
-interface BusEvent {
-  source: string;
-  "detail-type": string;
-  account: string;
-  region: string;
-  resources: string[];
-  detail: { state: string; atTime: string; nextTransitionTime?: string };
-}
+type BusEvent = ReceivedEvent & { detail: { state: string; atTime: string; nextTransitionTime?: string } };
 
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -25,24 +16,16 @@ async function serverNow(server: TestServer): Promise<number> {
 /** "Calendar State Change" events: published once per transition, through restarts, to the bus and webhooks. */
 describe("Change Calendar state changes on the event bus", () => {
   let server: TestServer;
-  let hook: Server;
+  let hook: Awaited<ReturnType<typeof webhookReceiver<BusEvent>>>;
   const events: BusEvent[] = [];
 
   before(async () => {
-    hook = createServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", () => {
-        events.push(JSON.parse(body));
-        res.end("ok");
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
-    server = await startServer({ testClock: true, args: ["--webhook", `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`] });
+    hook = await webhookReceiver(events);
+    server = await startServer({ testClock: true, args: ["--webhook", hook.url] });
   });
   after(async () => {
     await server?.destroy();
-    await new Promise((r) => hook?.close(r));
+    await hook?.close();
   });
 
   test("each transition once, including those passed while the server was down, and a changed calendar's new state", async () => {

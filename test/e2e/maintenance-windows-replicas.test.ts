@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import {
   CreateDocumentCommand,
@@ -8,7 +6,7 @@ import {
   DescribeMaintenanceWindowExecutionsCommand,
   GetMaintenanceWindowCommand,
 } from "@aws-sdk/client-ssm";
-import { eventually, startServer, type TestServer, testEngine } from "../harness/index.js";
+import { eventually, type ReceivedEvent, startServer, type TestServer, testEngine, webhookReceiver } from "../harness/index.js";
 
 async function serverNow(server: TestServer): Promise<number> {
   const r = await fetch(`${server.endpoint}/_openssm/clock`, { method: "POST", body: "{}" });
@@ -19,26 +17,18 @@ async function serverNow(server: TestServer): Promise<number> {
 describe("maintenance windows and calendars across replicas (PostgreSQL)", { skip: testEngine !== "postgres" && "several replicas need PostgreSQL" }, () => {
   let first: TestServer;
   let second: TestServer;
-  let hook: Server;
-  const events: { "detail-type": string; resources: string[]; detail: Record<string, unknown> }[] = [];
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
+  const events: ReceivedEvent[] = [];
   before(async () => {
-    hook = createServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", () => {
-        events.push(JSON.parse(body));
-        res.end("ok");
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, "127.0.0.1", r));
-    const args = ["--webhook", `http://127.0.0.1:${(hook.address() as AddressInfo).port}/`];
+    hook = await webhookReceiver(events);
+    const args = ["--webhook", hook.url];
     first = await startServer({ testClock: true, args });
     second = await startServer({ testClock: true, args, databaseUrl: first.databaseUrl, masterKey: first.masterKey, admin: first.admin });
   });
   after(async () => {
     await second?.stop();
     await first?.destroy();
-    await new Promise((r) => hook?.close(r));
+    await hook?.close();
   });
 
   test("two replicas whose clocks both pass the start record one execution per start", async () => {
