@@ -10,6 +10,7 @@ import { inventoryCapability } from "./inventory/index.js";
 import { kmsCapability } from "./kms/index.js";
 import { maintenanceWindowsCapability } from "./maintenance-windows/index.js";
 import { nodesCapability } from "./nodes/index.js";
+import { opsCenterCapability } from "./ops-center/index.js";
 import { parametersCapability } from "./parameters/index.js";
 import { sessionsCapability } from "./sessions/index.js";
 import { settingsCapability } from "./settings/index.js";
@@ -32,4 +33,5 @@ export const capabilities: Capability[] = [
   calendarCapability,
   automationCapability,
   maintenanceWindowsCapability,
+  opsCenterCapability,
 ];

@@ -1,0 +1,318 @@
+import type {
+  CreateOpsItemRequest,
+  CreateOpsItemResponse,
+  DeleteOpsItemRequest,
+  DeleteOpsItemResponse,
+  GetOpsItemRequest,
+  GetOpsItemResponse,
+  UpdateOpsItemRequest,
+  UpdateOpsItemResponse,
+} from "@aws-sdk/client-ssm";
+import { ApiError } from "../../errors.js";
+import { requestTagKeys } from "../../iam/authorize.js";
+import { op, type RequestContext } from "../../runtime.js";
+import type { AnyDb } from "../../storage/database.js";
+import type { Scope } from "../../storage/scope.js";
+import { deleteAllTags, getTags, putTags, tagProblem } from "../tags/index.js";
+import {
+  DEDUP_KEY,
+  DEFAULT_OPS_ITEM_TYPE,
+  dedupStringOf,
+  findOpenDuplicate,
+  getOpsItem,
+  invalidParameter,
+  newEventId,
+  newOpsItemId,
+  OPS_ITEM_TAG_TYPE,
+  type OperationalData,
+  opsItemArn,
+  opsItemEvent,
+  opsItemView,
+  requireOpsItem,
+} from "./store.js";
+import { type OpsItemRow, opsDb } from "./tables.js";
+
+/** AWS's limit on an OpsItem's operational data, as JSON. */
+export const MAX_OPERATIONAL_DATA_BYTES = 20 * 1024;
+/** The /aws/ keys a caller may set; other keys under the reserved prefixes are AWS's own. */
+const RESERVED_KEYS_ALLOWED = new Set([DEDUP_KEY, "/aws/resources", "/aws/automations"]);
+const RESERVED_PREFIX = /^\/?(amazon|aws|amzn|ssm)/i;
+/** The statuses an OpsItem of the OpsCenter types takes through UpdateOpsItem; the others belong to change and access requests. */
+const ISSUE_STATUSES = new Set(["Open", "InProgress", "Resolved"]);
+const ISSUE_TYPES = new Set(["/aws/issue", "/aws/insight"]);
+export const KNOWN_TYPES = new Set(["/aws/issue", "/aws/changerequest", "/aws/insight", "/aws/accessrequest"]);
+
+function epochMs(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number") return value * 1000;
+  if (value instanceof Date) return value.getTime();
+  return Date.parse(String(value));
+}
+
+/** Operational data as the caller gave it, checked: reserved keys, types, the /aws/dedup form, the size. */
+export function checkOperationalData(data: OperationalData): void {
+  for (const [key, value] of Object.entries(data)) {
+    if (RESERVED_PREFIX.test(key) && !RESERVED_KEYS_ALLOWED.has(key)) {
+      throw invalidParameter(
+        ["OperationalData"],
+        `Operational data key ${key} begins with a reserved prefix (amazon, aws, amzn, ssm, with or without a leading /); only ${[...RESERVED_KEYS_ALLOWED].join(", ")} may be set. Rename the key.`,
+      );
+    }
+    if (value?.Value === undefined)
+      throw invalidParameter(["OperationalData"], `Operational data ${key} has no Value; give Value (and Type String or SearchableString).`);
+  }
+  dedupStringOf(data);
+  const size = Buffer.byteLength(JSON.stringify(data));
+  if (size > MAX_OPERATIONAL_DATA_BYTES) {
+    throw invalidParameter(
+      ["OperationalData"],
+      `The operational data is ${size} bytes; an OpsItem holds at most ${MAX_OPERATIONAL_DATA_BYTES} bytes (20 KB). Remove or shorten entries.`,
+    );
+  }
+}
+
+const normalizeData = (data: OperationalData | undefined): OperationalData =>
+  Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, { Value: v.Value, Type: v.Type ?? "String" }]));
+
+/** One entry of an OpsItem's timeline (ListOpsItemEvents). */
+export async function recordTimeline(
+  db: AnyDb,
+  scope: Scope,
+  row: OpsItemRow,
+  detailType: string,
+  detail: Record<string, unknown>,
+  by: string,
+  at: number,
+): Promise<void> {
+  const last = await opsDb(db)
+    .selectFrom("ops_item_events")
+    .select("event_id")
+    .where("ops_item_id", "=", row.ops_item_id)
+    .where("created_at", "=", at)
+    .orderBy("event_id", "desc")
+    .executeTakeFirst();
+  const seq = last ? Number(last.event_id.split("-")[1]) + 1 : 0;
+  await opsDb(db)
+    .insertInto("ops_item_events")
+    .values({
+      event_id: newEventId(at, seq),
+      ops_item_id: row.ops_item_id,
+      account_id: scope.accountId,
+      region: scope.region,
+      source: "aws.ssm",
+      detail_type: detailType,
+      detail: JSON.stringify(detail),
+      created_by: by,
+      created_at: at,
+    })
+    .execute();
+}
+
+/** What an OpsItem looks like in its own timeline entries. */
+const timelineDetail = (row: OpsItemRow, changed?: string[]) => ({
+  opsItemId: row.ops_item_id,
+  title: row.title,
+  status: row.status,
+  severity: row.severity ?? undefined,
+  priority: row.priority ?? undefined,
+  version: String(row.version),
+  changedFields: changed,
+});
+
+export const opsItemRef = (ctx: RequestContext, id: string) => ({
+  arn: opsItemArn(ctx.scope, id),
+  tags: () => getTags(ctx.services.db, ctx.scope, OPS_ITEM_TAG_TYPE, id),
+});
+
+/** Operations that act on one existing OpsItem: authorized on its ARN, the row handed on. */
+export async function onOpsItem(ctx: RequestContext, id: string | undefined) {
+  const row = await requireOpsItem(ctx.services.db, ctx.scope, String(id));
+  return { resources: [opsItemRef(ctx, row.ops_item_id)], prepared: row };
+}
+
+export const createOpsItem = op<CreateOpsItemRequest, CreateOpsItemResponse>({
+  service: "ssm",
+  name: "CreateOpsItem",
+  resources: (ctx, input) => ({ resources: [{ arn: opsItemArn(ctx.scope, "*") }], context: requestTagKeys(input.Tags), prepared: undefined }),
+  async handle(ctx, input) {
+    if (input.AccountId !== undefined && input.AccountId !== ctx.accountId) {
+      throw new ApiError(
+        "OpsItemAccessDeniedException",
+        `openssm creates OpsItems in the caller's own account (${ctx.accountId}) only; leave AccountId out or give ${ctx.accountId}.`,
+      );
+    }
+    const type = input.OpsItemType ?? DEFAULT_OPS_ITEM_TYPE;
+    if (!KNOWN_TYPES.has(type)) {
+      throw invalidParameter(["OpsItemType"], `OpsItemType ${type} is not one of ${[...KNOWN_TYPES].join(", ")}.`);
+    }
+    const data = normalizeData(input.OperationalData);
+    checkOperationalData(data);
+    const tags = (input.Tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") }));
+    const problem = tagProblem({}, tags);
+    if (problem) throw invalidParameter(["Tags"], problem);
+    const dedup = dedupStringOf(data);
+    const now = ctx.now().getTime();
+    const row: OpsItemRow = {
+      ops_item_id: newOpsItemId(),
+      account_id: ctx.accountId,
+      region: ctx.region,
+      ops_item_type: type,
+      title: String(input.Title),
+      description: String(input.Description),
+      source: String(input.Source),
+      status: "Open",
+      severity: input.Severity ?? null,
+      priority: input.Priority ?? null,
+      category: input.Category ?? null,
+      operational_data: JSON.stringify(data),
+      notifications: JSON.stringify((input.Notifications ?? []).map((n) => ({ Arn: n.Arn }))),
+      related_ops_items: JSON.stringify((input.RelatedOpsItems ?? []).map((r) => ({ OpsItemId: r.OpsItemId }))),
+      dedup_string: dedup,
+      version: 1,
+      created_by: ctx.principal.arn,
+      created_at: now,
+      last_modified_by: ctx.principal.arn,
+      modified_at: now,
+      actual_start_at: epochMs(input.ActualStartTime),
+      actual_end_at: epochMs(input.ActualEndTime),
+      planned_start_at: epochMs(input.PlannedStartTime),
+      planned_end_at: epochMs(input.PlannedEndTime),
+    };
+    const existing = await ctx.transaction(async (tx) => {
+      // A duplicate of an open OpsItem is that item: AWS answers with its id and creates nothing.
+      if (dedup !== null) {
+        const open = await findOpenDuplicate(tx.db, ctx.scope, dedup);
+        if (open) return open.ops_item_id;
+      }
+      await opsDb(tx.db).insertInto("ops_items").values(row).execute();
+      if (tags.length) await putTags(tx.db, ctx.scope, OPS_ITEM_TAG_TYPE, row.ops_item_id, tags);
+      await recordTimeline(tx.db, ctx.scope, row, "OpsItem Create", timelineDetail(row), ctx.principal.arn, now);
+      tx.publish(opsItemEvent(ctx.scope, row, "Create"));
+      return undefined;
+    });
+    const id = existing ?? row.ops_item_id;
+    return { OpsItemId: id, OpsItemArn: opsItemArn(ctx.scope, id) };
+  },
+});
+
+export const getOpsItemOp = op<GetOpsItemRequest, GetOpsItemResponse, OpsItemRow>({
+  service: "ssm",
+  name: "GetOpsItem",
+  readOnly: true,
+  async resources(ctx, input) {
+    if (input.OpsItemArn !== undefined && input.OpsItemArn !== opsItemArn(ctx.scope, String(input.OpsItemId))) {
+      throw invalidParameter(["OpsItemArn"], `OpsItemArn ${input.OpsItemArn} does not name OpsItem ${input.OpsItemId} in this account and region.`);
+    }
+    return onOpsItem(ctx, input.OpsItemId);
+  },
+  async handle(ctx, _input, row) {
+    return { OpsItem: opsItemView(ctx.scope, row) };
+  },
+});
+
+const UPDATABLE = ["Title", "Description", "Status", "Severity", "Priority", "Category", "Notifications", "RelatedOpsItems"] as const;
+
+export const updateOpsItem = op<UpdateOpsItemRequest, UpdateOpsItemResponse, OpsItemRow>({
+  service: "ssm",
+  name: "UpdateOpsItem",
+  async resources(ctx, input) {
+    if (input.OpsItemArn !== undefined && input.OpsItemArn !== opsItemArn(ctx.scope, String(input.OpsItemId))) {
+      throw invalidParameter(["OpsItemArn"], `OpsItemArn ${input.OpsItemArn} does not name OpsItem ${input.OpsItemId} in this account and region.`);
+    }
+    return onOpsItem(ctx, input.OpsItemId);
+  },
+  async handle(ctx, input, row) {
+    if (input.Status !== undefined && ISSUE_TYPES.has(row.ops_item_type) && !ISSUE_STATUSES.has(input.Status)) {
+      throw invalidParameter(
+        ["Status"],
+        `An OpsItem of type ${row.ops_item_type} takes the status Open, InProgress or Resolved; ${input.Status} belongs to change and access requests.`,
+      );
+    }
+    const data = JSON.parse(row.operational_data) as OperationalData;
+    const toDelete = input.OperationalDataToDelete ?? [];
+    const given = normalizeData(input.OperationalData);
+    const overlap = toDelete.filter((k) => k in given);
+    if (overlap.length) {
+      throw invalidParameter(
+        ["OperationalData", "OperationalDataToDelete"],
+        `Keys ${overlap.join(", ")} are both set and deleted; give each key in one of the two.`,
+      );
+    }
+    checkOperationalData(given);
+    for (const k of toDelete) delete data[k];
+    Object.assign(data, given);
+    checkOperationalData(data);
+    const dedup = dedupStringOf(data);
+    const now = ctx.now().getTime();
+    const changed: string[] = UPDATABLE.filter((k) => input[k] !== undefined);
+    if (input.OperationalData !== undefined || toDelete.length) changed.push("OperationalData");
+    for (const k of ["ActualStartTime", "ActualEndTime", "PlannedStartTime", "PlannedEndTime"] as const) if (input[k] !== undefined) changed.push(k);
+    const next: OpsItemRow = {
+      ...row,
+      title: input.Title ?? row.title,
+      description: input.Description ?? row.description,
+      status: input.Status ?? row.status,
+      severity: input.Severity ?? row.severity,
+      priority: input.Priority ?? row.priority,
+      category: input.Category ?? row.category,
+      operational_data: JSON.stringify(data),
+      notifications: input.Notifications ? JSON.stringify(input.Notifications.map((n) => ({ Arn: n.Arn }))) : row.notifications,
+      related_ops_items: input.RelatedOpsItems ? JSON.stringify(input.RelatedOpsItems.map((r) => ({ OpsItemId: r.OpsItemId }))) : row.related_ops_items,
+      dedup_string: dedup,
+      version: row.version + 1,
+      last_modified_by: ctx.principal.arn,
+      modified_at: now,
+      actual_start_at: input.ActualStartTime !== undefined ? epochMs(input.ActualStartTime) : row.actual_start_at,
+      actual_end_at: input.ActualEndTime !== undefined ? epochMs(input.ActualEndTime) : row.actual_end_at,
+      planned_start_at: input.PlannedStartTime !== undefined ? epochMs(input.PlannedStartTime) : row.planned_start_at,
+      planned_end_at: input.PlannedEndTime !== undefined ? epochMs(input.PlannedEndTime) : row.planned_end_at,
+    };
+    await ctx.transaction(async (tx) => {
+      if (dedup !== null && dedup !== row.dedup_string) {
+        const open = await findOpenDuplicate(tx.db, ctx.scope, dedup, row.ops_item_id);
+        if (open) {
+          throw new ApiError(
+            "OpsItemAlreadyExistsException",
+            `The open OpsItem ${open.ops_item_id} already carries the dedup string ${dedup}; resolve it or use another dedupString.`,
+            400,
+            { OpsItemId: open.ops_item_id },
+          );
+        }
+      }
+      const { ops_item_id: _id, account_id: _a, region: _r, ...changes } = next;
+      // Compare-and-set on the version: two updates at once both count, neither is lost silently.
+      const res = await opsDb(tx.db)
+        .updateTable("ops_items")
+        .set(changes)
+        .where("ops_item_id", "=", row.ops_item_id)
+        .where("version", "=", row.version)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) {
+        throw new ApiError("OpsItemConflictException", `OpsItem ${row.ops_item_id} changed while this update ran; get it again and retry.`);
+      }
+      await recordTimeline(tx.db, ctx.scope, next, "OpsItem Update", timelineDetail(next, changed), ctx.principal.arn, now);
+      tx.publish(opsItemEvent(ctx.scope, next, "Update", changed));
+    });
+    return {};
+  },
+});
+
+export const deleteOpsItem = op<DeleteOpsItemRequest, DeleteOpsItemResponse>({
+  service: "ssm",
+  name: "DeleteOpsItem",
+  resources: (ctx, input) => [opsItemRef(ctx, String(input.OpsItemId))],
+  async handle(ctx, input) {
+    const id = String(input.OpsItemId);
+    const row = await getOpsItem(ctx.services.db, ctx.scope, id);
+    // AWS answers an id that is not there (or no longer) with success, as for one it deleted.
+    if (!row) return {};
+    await ctx.transaction(async (tx) => {
+      const d = opsDb(tx.db);
+      await d.deleteFrom("ops_item_related").where("ops_item_id", "=", id).execute();
+      await d.deleteFrom("ops_item_events").where("ops_item_id", "=", id).execute();
+      await d.deleteFrom("ops_items").where("ops_item_id", "=", id).execute();
+      await deleteAllTags(tx.db, ctx.scope, OPS_ITEM_TAG_TYPE, id);
+    });
+    return {};
+  },
+});
