@@ -61,6 +61,13 @@ export class DeliveryHub {
     await leave(this.services, this.replicaId).catch((err) => this.services.log.warn({ err }, "could not remove this replica from storage"));
   }
 
+  /** How many nodes this replica serves now, by channel (read at scrape time by the metrics). */
+  counts(): { controlChannels: number; ec2messagesPolls: number } {
+    let polls = 0;
+    for (const set of this.waiters.values()) polls += set.size;
+    return { controlChannels: this.channels.size, ec2messagesPolls: polls };
+  }
+
   /** Where the node's control channel is: here, on another live replica, or nowhere. */
   async home(instanceId: string): Promise<ChannelHome | undefined> {
     if (this.channels.has(instanceId)) {

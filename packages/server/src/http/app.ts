@@ -8,6 +8,7 @@ import type { Capability, Services } from "../runtime.js";
 import type { Dispatcher, WireRequest, WireResponse } from "./dispatch.js";
 import { callerFaultOf } from "../errors.js";
 import { clientAddress } from "./forwarded.js";
+import { metricsRoutes } from "../metrics/index.js";
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -117,6 +118,7 @@ export async function buildApp(
     await services.db.selectNoFrom((eb) => eb.val(1).as("one")).execute();
     return reply.send({ status: "ok", engine: services.engine });
   });
+  metricsRoutes(app, services);
 
   if (services.config.testClock) {
     app.post("/_openssm/clock", async (req, reply) => {

@@ -8,6 +8,7 @@ import { createRequestContext } from "./request-context.js";
 import { toJson } from "./serialize.js";
 import type { SignableRequest } from "../iam/sigv4.js";
 import { MAX_AUDIT_PARAMETERS } from "../events/audit.js";
+import { serverMetrics } from "../metrics/index.js";
 
 export interface WireRequest extends SignableRequest {
   sourceIp: string;
@@ -122,6 +123,10 @@ export class Dispatcher implements InternalApi {
         body: toJson(body),
       };
     } finally {
+      const durationMs = performance.now() - started;
+      // Unknown targets count under one label: callers must not be able to mint new series.
+      const known = entry !== undefined && (Object.hasOwn(entry.model.operations, name) || this.handlers.has(target));
+      serverMetrics(this.services).apiCall(known ? entry.service : "unknown", known ? name : "unknown", errorCode ?? "ok", durationMs);
       this.services.audit.record({
         time: this.services.clock.now(),
         requestId,
@@ -135,7 +140,7 @@ export class Dispatcher implements InternalApi {
         parameters: auditParameters(model, name, input, req.body.length),
         errorCode,
         errorMessage,
-        durationMs: performance.now() - started,
+        durationMs,
       });
     }
   }

@@ -20,6 +20,8 @@ export interface Scheduler {
   register(job: ScheduledJob): void;
   /** Runs every due job now (tests call this after moving the clock). */
   tick(): Promise<void>;
+  /** Wall time (ms) when the last tick finished, or undefined before the first (metrics' scheduler lag). */
+  lastTickAt(): number | undefined;
   start(): void;
   stop(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
   const leaseMs = Math.max(intervalMs * 10, 10_000);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let lastTick: number | undefined;
   const d = db as unknown as import("kysely").Kysely<LeaseTable>;
 
   /** Takes or renews the lease; true when this replica holds it. Uses wall time: leases are between processes. */
@@ -84,6 +87,7 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
     while (running) await running;
     running = runOnce().finally(() => {
       running = undefined;
+      lastTick = Date.now();
     });
     await running;
   };
@@ -91,6 +95,7 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
   return {
     register: (job) => jobs.push(job),
     tick,
+    lastTickAt: () => lastTick,
     start() {
       // Ticks fall just after whole multiples of the interval (whole seconds by default), where cron
       // and rate starts fall, so a start waits for its work, not for the tick's phase (2 ms past: a
