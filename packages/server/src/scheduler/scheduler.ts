@@ -48,6 +48,7 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
   const holder = randomUUID();
   const leaseMs = Math.max(intervalMs * 10, 10_000);
   let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
   let running: Promise<void> | undefined;
   let lastTick: number | undefined;
   const d = db as unknown as import("kysely").Kysely<LeaseTable>;
@@ -100,10 +101,15 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
       // Ticks fall just after whole multiples of the interval (whole seconds by default), where cron
       // and rate starts fall, so a start waits for its work, not for the tick's phase (2 ms past: a
       // timer may fire a little early).
+      stopped = false;
       const loop = () => {
+        // A tick that was running when stop() came must not schedule another.
+        if (stopped) return;
         timer = setTimeout(
           () => {
-            tick().finally(loop);
+            tick()
+              .catch((e) => log.error({ err: e }, "scheduler tick failed"))
+              .finally(loop);
           },
           intervalMs - (Date.now() % intervalMs) + 2,
         );
@@ -112,9 +118,10 @@ export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs
       loop();
     },
     async stop() {
+      stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      if (running) await running;
+      if (running) await running.catch(() => undefined);
     },
   };
 }
