@@ -63,10 +63,10 @@ async function startInProcess(extra: Capability[] = []): Promise<InProcess> {
   };
 }
 
-/** State Manager's part of the nodes' association calls, as a stand-in for the capability that will provide it. */
+/** A test double of the association source (the seam State Manager fills), to check the seam on its own. */
 const reports: { instanceId: string; associationId: string; result: AssociationExecutionResult }[] = [];
 const stateManagerStandIn: Capability = {
-  name: "state-manager-stand-in",
+  name: "association-source-double",
   start(services) {
     const forNode = (instanceId: string): NodeAssociation[] =>
       ["a3", "a1", "a2"].map((n) => ({ AssociationId: `${instanceId}-${n}`, Name: "AWS-RunShellScript", InstanceId: instanceId, DocumentVersion: "$DEFAULT" }));
