@@ -30,7 +30,6 @@ export const deleteDocument = op<DeleteDocumentRequest, object>({
     const name = String(input.Name);
     const scope = { accountId: ctx.accountId, region: ctx.region };
     const handle = await ownForWrite(ctx, name, "deleted");
-    const db = docs(ctx.services.db);
     if (input.DocumentVersion !== undefined || input.VersionName !== undefined) {
       const view = await loadVersion(ctx, handle, { version: input.DocumentVersion, versionName: input.VersionName });
       if (view.version === handle.defaultVersion) {
@@ -39,7 +38,8 @@ export const deleteDocument = op<DeleteDocumentRequest, object>({
           `Version ${view.version} is the default version of ${name} and can't be deleted. Make another version the default (UpdateDocumentDefaultVersion), or delete the whole document.`,
         );
       }
-      await db.transaction().execute(async (trx) => {
+      await ctx.transaction(async (tx) => {
+        const trx = docs(tx.db);
         await trx.deleteFrom("document_versions").where(inScope(ctx)).where("name", "=", name).where("version", "=", view.version).execute();
         const top = await trx
           .selectFrom("document_versions")
@@ -63,8 +63,10 @@ export const deleteDocument = op<DeleteDocumentRequest, object>({
       );
     }
     for (const guard of guards) await guard(ctx, name);
-    await db.transaction().execute((trx) => deleteDocumentRows(trx, scope, name));
-    await deleteAllTags(ctx.services.db, scope, TAG_TYPE, name);
+    await ctx.transaction(async (tx) => {
+      await deleteDocumentRows(docs(tx.db), scope, name);
+      await deleteAllTags(tx.db, scope, TAG_TYPE, name);
+    });
     return {};
   },
 });

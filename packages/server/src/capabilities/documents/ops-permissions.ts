@@ -63,9 +63,9 @@ export const modifyDocumentPermission = op<ModifyDocumentPermissionRequest, obje
       throw new ApiError("InvalidPermissionType", "Give AccountIdsToAdd or AccountIdsToRemove (12-digit account ids, or All to make the document public).");
     }
     const sharedVersion = input.SharedDocumentVersion ?? "$DEFAULT";
-    const db = docs(ctx.services.db);
     const now = ctx.now().getTime();
-    await db.transaction().execute(async (trx) => {
+    await ctx.transaction(async (tx) => {
+      const trx = docs(tx.db);
       const current = new Set((await listPermissions(trx, handle.scope, handle.name)).map((r) => r.shared_with));
       const toAdd = add.filter((a) => !remove.has(a));
       const accounts = new Set([...current, ...toAdd].filter((a) => a !== "all" && !remove.has(a)));

@@ -89,7 +89,8 @@ export const updateDocument = op<UpdateDocumentRequest, object>({
     const now = ctx.now().getTime();
     let version = 0;
     try {
-      await db.transaction().execute(async (trx) => {
+      await ctx.transaction(async (tx) => {
+        const trx = docs(tx.db);
         const bumped = await trx
           .updateTable("documents")
           .set({ version_counter: sql`version_counter + 1`, latest_version: sql`version_counter + 1` })
