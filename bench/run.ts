@@ -1,6 +1,10 @@
+import { benchAgentFootprint } from "./agent-footprint.js";
 import { benchAgents } from "./agents.js";
 import { benchAutomation } from "./automation.js";
+import { benchConsole } from "./console.js";
+import { benchFleet } from "./fleet.js";
 import { benchParameters } from "./parameters.js";
+import { benchReplicas } from "./replicas.js";
 import { benchScheduler } from "./scheduler.js";
 import { benchState } from "./state.js";
 
@@ -9,6 +13,9 @@ const all: Record<string, () => Promise<void>> = {
   parameters: benchParameters,
   agents: async () => {
     await benchAgents({ record: true });
+  },
+  "agent-footprint": async () => {
+    await benchAgentFootprint({ record: true });
   },
   state: async () => {
     await benchState({ record: true });
@@ -19,6 +26,13 @@ const all: Record<string, () => Promise<void>> = {
   automation: async () => {
     await benchAutomation({ record: true });
   },
+  fleet: async () => {
+    await benchFleet({ record: true });
+  },
+  replicas: async () => {
+    await benchReplicas({ record: true });
+  },
+  console: () => benchConsole({ record: true }),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Installs openssm-agent from this checkout as a system service. Needs Node.js >= 20 and npm;
-# downloads nothing but the agent's npm dependencies (commander, pino, ws, yaml, node-pty) from
-# the npm registry.
+# Installs openssm-agent from this checkout as a system service. Needs Node.js >= 20 and the
+# checkout's `npm install` (which builds node-pty for this machine); downloads nothing. What it
+# installs: the agent as one bundled file (its npm dependencies inside) and node-pty's JavaScript
+# with this machine's native binary only (not the prebuilt Windows and macOS ones): about 1 MiB.
 #
 #   sudo packages/agent/install.sh [--user NAME] [--prefix DIR] [--data-dir DIR] [--no-service]
 #        [--code CODE --id ID --endpoint URL [--region R] [--tls-endpoint URL] [--ca-file PEM] [--name N]]
@@ -38,7 +39,6 @@ done
 
 fail() { echo "install.sh: $*" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || fail "Node.js 20 or newer is needed (https://nodejs.org, or your distribution's nodejs package)"
-command -v npm >/dev/null 2>&1 || fail "npm is needed (it comes with Node.js)"
 major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$major" -ge 20 ] || fail "Node.js 20 or newer is needed, this is $(node --version)"
 [ -d "$here/../../node_modules" ] || fail "run 'npm install' in the checkout first (it builds the agent)"
@@ -53,19 +53,33 @@ mkdir -p "$prefix/dist"
 cp "$here/dist/openssm-agent.mjs" "$prefix/dist/openssm-agent.mjs"
 cp "$here/dist-files/openssm-agent.service" "$prefix/openssm-agent.service"
 cp "$here/README.md" "$prefix/README.md" 2>/dev/null || true
-# package.json: the version the agent reports, and its npm dependencies (the workspace ones are in the bundle)
+# package.json: the version the agent reports (its dependencies are in the bundle, but node-pty)
 node -e '
   const pkg = require(process.argv[1]);
-  const deps = Object.fromEntries(Object.entries(pkg.dependencies || {}).filter(([n]) => !n.startsWith("@openssm/")));
-  const out = { name: "openssm-agent-installed", version: pkg.version, private: true, type: "module", dependencies: deps };
+  const out = { name: "openssm-agent-installed", version: pkg.version, private: true, type: "module" };
   require("fs").writeFileSync(process.argv[2], JSON.stringify(out, null, 2) + "\n");
 ' "$here/package.json" "$prefix/package.json"
-(cd "$prefix" && npm install --omit=dev --no-audit --no-fund --loglevel=error) || fail "npm install in $prefix failed"
+# node-pty (interactive sessions): its package.json, its JavaScript and the binary built for this machine.
+pty=$(cd "$here" && node -p 'require("path").dirname(require.resolve("node-pty/package.json"))') || fail "node-pty is not installed in the checkout (npm install)"
+native=""
+for d in build/Release "prebuilds/linux-$(node -p process.arch)"; do [ -f "$pty/$d/pty.node" ] && { native=$d; break; }; done
+[ -n "$native" ] || fail "node-pty has no binary for this machine in $pty (npm rebuild node-pty)"
+rm -rf "$prefix/node_modules"
+mkdir -p "$prefix/node_modules/node-pty/lib/shared" "$prefix/node_modules/node-pty/$native"
+cp "$pty/package.json" "$pty/LICENSE" "$prefix/node_modules/node-pty/"
+for f in "$pty"/lib/*.js "$pty"/lib/shared/*.js; do
+  case "$f" in *.test.js|*/windows*|*/conpty*) ;; *) cp "$f" "$prefix/node_modules/node-pty/${f#"$pty"/}" ;; esac
+done
+cp "$pty/$native/pty.node" "$prefix/node_modules/node-pty/$native/"
+[ -f "$pty/$native/spawn-helper" ] && cp "$pty/$native/spawn-helper" "$prefix/node_modules/node-pty/$native/"
+(cd "$prefix" && node -e 'require("node-pty")') || fail "node-pty does not load from $prefix"
 
 mkdir -p "$bin_dir"
+# MALLOC_ARENA_MAX=1: fewer glibc malloc arenas, less idle memory; the agent removes it from its
+# environment at start, so the commands it runs do not inherit it.
 cat > "$bin_dir/openssm-agent" <<WRAPPER
 #!/bin/sh
-exec node "$prefix/dist/openssm-agent.mjs" "\$@"
+MALLOC_ARENA_MAX=1 OPENSSM_AGENT_MALLOC_ARENA_MAX=1 exec node "$prefix/dist/openssm-agent.mjs" "\$@"
 WRAPPER
 chmod 755 "$bin_dir/openssm-agent"
 

@@ -226,13 +226,17 @@ describe("fuzzing every implemented operation with invalid input from the model"
 });
 
 /**
- * The HTTP routes beside the JSON API (every route the server registers with Fastify: health, the
+ * The HTTP routes beside the JSON API (every route the server registers with Fastify: health, liveness,
+ * readiness and metrics, the
  * test clock, the agents' CreateControlChannel / CreateDataChannel, the command-output download),
  * plus paths nothing serves: any method, bad paths and percent-encodings, bad bodies and encodings,
  * with no, broken and valid signatures for several services. None may answer 5xx or end the server.
  */
 const ROUTES: [method: string, path: string][] = [
   ["GET", "/health"],
+  ["GET", "/health/live"],
+  ["GET", "/health/ready"],
+  ["GET", "/metrics"],
   ["POST", "/_openssm/clock"],
   ["POST", "/v1/control-channel/{id}"],
   ["POST", "/v1/data-channel/{id}"],
@@ -240,6 +244,8 @@ const ROUTES: [method: string, path: string][] = [
   ["GET", "/v1/command-output/{id}/mi-0123456789abcdef0/aws:runShellScript/{id}"],
   ["GET", "/{id}"],
   ["POST", "/v1/{id}"],
+  ["GET", "/console/{id}"],
+  ["GET", "/v1/session-recording/{id}"],
 ];
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
 const IDS = [

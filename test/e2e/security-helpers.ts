@@ -67,7 +67,7 @@ export function findLeaks(haystack: string | Buffer, secrets: string[]): string[
   return secrets.filter((s) => leakForms(s).some((f) => text.includes(f)));
 }
 
-class Sha256 {
+export class Sha256 {
   private h;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.h = secret ? createHmac("sha256", toBytes(secret)) : createHash("sha256");

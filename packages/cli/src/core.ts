@@ -6,6 +6,8 @@ import type { createAuditLog } from "@openssm/server";
 
 export {
   iam,
+  iamAdmin,
+  ApiError,
   ensureDefaultAccount,
   randomAccountId,
   type PolicyDocument,

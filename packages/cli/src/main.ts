@@ -5,6 +5,7 @@ import { CliError } from "./errors.js";
 import { registerEventsCommand } from "./events-command.js";
 import { registerIamCommands } from "./iam/index.js";
 import { registerInventoryCommands } from "./inventory-command.js";
+import { registerOperationsCommands } from "./operations-command.js";
 import { registerSessionCommands } from "./session/index.js";
 
 const program = new Command();
@@ -24,6 +25,7 @@ registerEventsCommand(program);
 registerSessionCommands(program);
 registerCommandCommands(program);
 registerInventoryCommands(program);
+registerOperationsCommands(program);
 
 program.parseAsync(process.argv).catch((e: Error) => {
   process.stderr.write(`openssm: ${e.message}\n`);

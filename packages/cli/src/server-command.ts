@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { startServer } from "@openssm/server";
+import { CONSOLE_PATH, consoleBuilt, loadOperations, startServer } from "@openssm/server";
+import { applyServerConfigFile } from "./operations-command.js";
 
 export function registerServerCommand(program: Command): void {
   program
@@ -30,8 +31,16 @@ export function registerServerCommand(program: Command): void {
     )
     .option("--regions <names...>", "the only regions requests may be signed for (OPENSSM_REGIONS, comma-separated; default AWS's region names)")
     .option("--account-id <id>", "12-digit id of the default account made at first start (OPENSSM_ACCOUNT_ID; default random)")
+    .option("--public-url <url>", "the load balancer's address for all replicas, http(s)://host:port (OPENSSM_PUBLIC_URL; default this server's own)")
+    .option("--public-tls-url <url>", "the load balancer's address for the TLS listener, https://host:port (OPENSSM_PUBLIC_TLS_URL)")
+    .option(
+      "--config <file>",
+      "configuration file (OPENSSM_CONFIG), e.g. /etc/openssm/server.yaml: a key per flag and variable; flags beat variables, variables beat the file",
+    )
+    .option("--check-config", "say what is wrong with the configuration (file, values, database, master key), then exit: 0 when it is good")
     .action(async (o) => {
-      const server = await startServer({
+      const file = await applyServerConfigFile(o.config);
+      const flags = {
         host: o.host,
         port: o.port,
         dataDir: o.dataDir,
@@ -48,8 +57,24 @@ export function registerServerCommand(program: Command): void {
         apiWorkers: o.apiWorkers,
         regions: o.regions,
         accountId: o.accountId,
-      });
+        publicUrl: o.publicUrl,
+        publicTlsUrl: o.publicTlsUrl,
+      };
+      if (o.checkConfig) {
+        const check = await (await loadOperations()).checkServerConfig(flags, file);
+        for (const note of check.notes) process.stdout.write(`${note}\n`);
+        for (const problem of check.problems) process.stderr.write(`problem: ${problem}\n`);
+        process.stdout.write(check.problems.length ? `${check.problems.length} problem(s): the server would not run as configured\n` : "configuration OK\n");
+        process.exit(check.problems.length ? 1 : 0);
+      }
+      if (file?.problems.length) throw new Error(`${file.problems.join("\n")}\n(openssm server --check-config says what else is wrong)`);
+      const server = await startServer(flags);
       const lines = [`openssm server listening on ${server.url} (${server.services.engine})`, `account: ${server.services.defaultAccountId}`];
+      lines.push(
+        consoleBuilt()
+          ? `console: ${server.url}${CONSOLE_PATH} (sign in with an access key: the admin's below, or an IAM user's)`
+          : "console: not built; build it with `node packages/console/build.mjs` (npm install does), no restart needed",
+      );
       const workers = server.workerPids();
       if (workers.length)
         lines.push(`API workers: ${workers.length} (pids ${workers.join(", ")}) answer reads on ${server.url}; everything else is passed to this process`);

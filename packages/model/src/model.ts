@@ -53,6 +53,8 @@ function loadModel(name: string): ServiceModel {
 
 export const ssmModel: ServiceModel = loadModel("ssm");
 export const kmsModel: ServiceModel = loadModel("kms");
+/** openssm's admin API (OpenSSM.*): IAM's operations from its model, and the audit trail and event log. */
+export const openssmModel: ServiceModel = loadModel("openssm");
 
 /** The name of the message member of an exception shape (`message` or `Message`). */
 export function exceptionMessageMember(model: ServiceModel, errorName: string): string {

@@ -130,13 +130,20 @@ function walk(model: ServiceModel, shape: Shape, value: unknown, path: string, p
       }
       const keyShape = shape.key ? model.shapes[shape.key.shape] : undefined;
       const valShape = shape.value ? model.shapes[shape.value.shape] : undefined;
-      const entries = Object.entries(value as Record<string, unknown>);
-      for (const [k, v] of entries) {
-        if (keyShape) walk(model, keyShape, k, `${path}.key`, problems);
-        if (v === null || v === undefined) problems.push(`Value null at '${path}.value' failed to satisfy constraint: Member must not be null`);
-        else if (valShape) walk(model, valShape, v, `${path}.value`, problems);
+      // Every entry shares the two paths (built once: a PutInventory carries thousands of map entries).
+      const keyPath = `${path}.key`;
+      const valuePath = `${path}.value`;
+      const map = value as Record<string, unknown>;
+      let count = 0;
+      for (const k in map) {
+        if (!Object.hasOwn(map, k)) continue;
+        count++;
+        const v = map[k];
+        if (keyShape) walk(model, keyShape, k, keyPath, problems);
+        if (v === null || v === undefined) problems.push(`Value null at '${valuePath}' failed to satisfy constraint: Member must not be null`);
+        else if (valShape) walk(model, valShape, v, valuePath, problems);
       }
-      checkLength(shape, value, entries.length, path, problems);
+      checkLength(shape, value, count, path, problems);
       return;
     }
     case "string": {

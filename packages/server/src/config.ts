@@ -46,6 +46,13 @@ export interface ServerConfig {
   regions?: string[];
   /** The id of the default account created at first start (--account-id / OPENSSM_ACCOUNT_ID, 12 digits); random if unset. */
   accountId?: string;
+  /**
+   * The one address clients and agents use for all replicas (a load balancer's), http(s)://host:port,
+   * and the balancer's address for the TLS listener: the API's StreamUrl and output URLs name them.
+   * Unset: this replica's own addresses (a session's StreamUrl names the replica holding the node).
+   */
+  publicUrl?: string;
+  publicTlsUrl?: string;
 }
 
 export type ConfigFlags = Partial<Record<keyof ServerConfig, string | number | boolean | string[] | undefined>>;
@@ -76,7 +83,24 @@ export function resolveConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = 
     apiWorkers: apiWorkers(str(flags.apiWorkers, "OPENSSM_API_WORKERS")),
     regions: checkRegionNames(list(flags.regions, env.OPENSSM_REGIONS)),
     accountId: accountId(str(flags.accountId, "OPENSSM_ACCOUNT_ID")),
+    publicUrl: baseUrl(str(flags.publicUrl, "OPENSSM_PUBLIC_URL"), "--public-url / OPENSSM_PUBLIC_URL", ["http:", "https:"]),
+    publicTlsUrl: baseUrl(str(flags.publicTlsUrl, "OPENSSM_PUBLIC_TLS_URL"), "--public-tls-url / OPENSSM_PUBLIC_TLS_URL", ["https:"]),
   };
+}
+
+/** A base URL (scheme, host, port; no path), without its trailing slash. */
+function baseUrl(value: string | undefined, name: string, schemes: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new Error(`${name} must be a URL such as ${schemes[0]}//ssm.example.com:4510; got '${value}'`);
+  }
+  if (!schemes.includes(u.protocol) || (u.pathname !== "/" && u.pathname !== "") || u.search || u.hash) {
+    throw new Error(`${name} must be ${schemes.join(" or ")}//host[:port] with no path; got '${value}'`);
+  }
+  return u.origin;
 }
 
 function accountId(value: string | undefined): string | undefined {

@@ -15,12 +15,15 @@ export async function startServer(flags?: ConfigFlags, opts?: Parameters<typeof 
 }
 
 export { createLogger } from "./log.js";
+export { consoleBuilt, CONSOLE_PATH } from "./http/console-static.js";
 export { resolveConfig, type ConfigFlags, type ServerConfig } from "./config.js";
 export { type ClientConfig, readClientConfig, writeClientConfig } from "./client-config.js";
 export { openStorage, type AnyDb, type Engine } from "./storage/database.js";
 export { migrate } from "./storage/migrations.js";
 export { loadMasterKey } from "./crypto/master-key.js";
 export * as iam from "./iam/principals.js";
+export * as iamAdmin from "./iam/admin.js";
+export { ApiError } from "./errors.js";
 export { ensureDefaultAccount } from "./iam/bootstrap.js";
 export { randomAccountId } from "./iam/ids.js";
 export { type PolicyDocument, policyProblem } from "./iam/policy.js";
@@ -31,3 +34,8 @@ export { createEventBus, eventMigrations } from "./events/bus.js";
 export { toAsciicast, transcript } from "./capabilities/sessions/asciicast.js";
 export { readRecording, type RecordedEvent } from "./capabilities/sessions/recording.js";
 export { findSessionById } from "./capabilities/sessions/store.js";
+/** Backups, restores and the configuration file, loaded on demand. */
+export const loadOperations = () => import("./operations/index.js");
+/** The move from SQLite to PostgreSQL (loaded on demand: it brings every capability's schema). */
+export const loadDatabaseCopy = () => import("./operations/copy-database.js");
+export type { ConfigFile as ServerConfigFile } from "./operations/config-file.js";

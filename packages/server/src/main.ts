@@ -9,20 +9,17 @@ import { writeClientConfig } from "./client-config.js";
 import { createLogger } from "./log.js";
 import { type ConfigFlags, resolveConfig, type ServerConfig } from "./config.js";
 import { loadMasterKey } from "./crypto/master-key.js";
-import { auditMigrations } from "./events/audit.js";
-import { eventMigrations } from "./events/bus.js";
 import { listenerCertificate } from "./agents/tls/listener-certificate.js";
 import { buildApp } from "./http/app.js";
 import { trustForwardToken } from "./http/forwarded.js";
 import { Dispatcher } from "./http/dispatch.js";
 import { Authenticator } from "./iam/authenticate.js";
 import { bootstrap } from "./iam/bootstrap.js";
-import { iamMigrations } from "./iam/tables.js";
 import type { Capability, Services } from "./runtime.js";
 import { createServices } from "./services.js";
 import { clockFor } from "./scheduler/clock.js";
-import { schedulerMigrations } from "./scheduler/scheduler.js";
 import { migrate } from "./storage/migrations.js";
+import { serverMigrations } from "./operations/schema.js";
 import { openStorage } from "./storage/database.js";
 import { type ApiWorkers, startApiWorkers } from "./workers/primary.js";
 
@@ -56,14 +53,7 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
   const clock = clockFor(config);
 
-  const migrations = {
-    ...iamMigrations(storage.engine),
-    ...schedulerMigrations,
-    ...eventMigrations,
-    ...auditMigrations(storage.engine),
-  };
-  for (const c of capabilities) Object.assign(migrations, c.migrations?.(storage.engine) ?? {});
-  await migrate(storage.db, migrations);
+  await migrate(storage.db, serverMigrations(storage.engine, capabilities));
 
   const boot = await bootstrap(
     storage.db,

@@ -151,9 +151,11 @@ export interface Access<P> {
  * The dispatcher refuses to register an operation that declares none.
  */
 export interface OperationDef<I = Record<string, unknown>, O = unknown, P = undefined> {
-  /** ssm → X-Amz-Target AmazonSSM.*, kms → TrentService.*, ec2messages → EC2WindowsMessageDeliveryService.* */
-  service: "ssm" | "kms" | "ec2messages";
+  /** ssm → X-Amz-Target AmazonSSM.*, kms → TrentService.*, ec2messages → EC2WindowsMessageDeliveryService.*, openssm → OpenSSM.* (the admin API) */
+  service: "ssm" | "kms" | "ec2messages" | "openssm";
   name: string;
+  /** The IAM action the dispatcher authorizes when it is not `<service>:<name>` (the admin API's `iam:CreateUser`). */
+  action?: string;
   /** The handler sees `ctx.principal.kind === "anonymous"`, `ctx.accountId === ""`, and must check the caller itself. */
   anonymous?: boolean;
   /** A listing that authorizes item by item in `handle`. */

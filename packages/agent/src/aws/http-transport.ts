@@ -29,9 +29,19 @@ export class HttpTransport {
   }
 
   request(method: string, url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number): Promise<HttpResponse> {
+    return this.send(method, url, headers, body, timeoutMs).catch((e: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+      // A kept-alive connection the server closed as idle just as this request went out: the server
+      // never read the request, so it is sent once more on a new connection (Node's documented remedy).
+      if (e.reusedSocket && e.code === "ECONNRESET") return this.send(method, url, headers, body, timeoutMs);
+      throw e;
+    });
+  }
+
+  private send(method: string, url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number): Promise<HttpResponse> {
     const secure = url.protocol === "https:";
     const lib = secure ? https : http;
     return new Promise((resolve, reject) => {
+      let answered = false;
       const req = lib.request(
         {
           method,
@@ -59,7 +69,10 @@ export class HttpTransport {
       }, timeoutMs);
       req.on("error", (e) => {
         clearTimeout(timer);
-        reject(e);
+        reject(Object.assign(e, { reusedSocket: req.reusedSocket && !answered }));
+      });
+      req.on("response", () => {
+        answered = true;
       });
       req.end(body);
     });

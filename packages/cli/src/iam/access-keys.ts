@@ -1,7 +1,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { iam } from "../core.js";
+import { iam, iamAdmin } from "../core.js";
 import { CliError, printJson, usageError } from "../errors.js";
 import { type CliStorage, withStorage } from "../storage.js";
 import { type IamFlags, type PrincipalRow, accountOf, iamCommand, isoDate, principalOf, run } from "./common.js";
@@ -39,14 +39,10 @@ function appendProfile(file: string, text: string): void {
   chmodSync(file, 0o600);
 }
 
-/** The long-term key, checked against --user-name (and so the account) when given. */
+/** The long-term key of the command's account, checked against --user-name when given (the admin API's rule). */
 async function keyOf(s: CliStorage, o: Flags): Promise<{ key: iam.AccessKeyRecord; user?: PrincipalRow }> {
-  const id = String(o.accessKeyId);
-  const key = await iam.findAccessKey(s.db, id);
   const user = o.userName ? await principalOf(s, o, "user", o.userName) : undefined;
-  if (!key || (user && key.principalArn !== user.arn)) {
-    throw new CliError(`NoSuchEntity: the access key ${id} cannot be found${user ? ` for user ${user.name}` : ""}`);
-  }
+  const key = await iamAdmin.requireAccessKey(s.db, await accountOf(s, o), String(o.accessKeyId), user);
   return { key, user };
 }
 
@@ -68,7 +64,7 @@ export function registerAccessKeyCommands(parent: Command): void {
       }
       const { user, key } = await withStorage(o, async (s) => {
         const user = await principalOf(s, o, "user", String(o.userName));
-        return { user, key: await iam.createAccessKey(s.db, await s.masterKey(), user.arn, Date.now()) };
+        return { user, key: await iamAdmin.createUserAccessKey(s.db, await s.masterKey(), user, Date.now()) };
       });
       if (profile !== undefined && target) {
         const text = `# openssm user ${user.arn}\n[${profile}]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${key.secretAccessKey}\n`;
@@ -99,7 +95,7 @@ export function registerAccessKeyCommands(parent: Command): void {
           ? [await principalOf(s, o, "user", o.userName)]
           : (await iam.listPrincipals(s.db, await accountOf(s, o))).filter((p) => p.kind === "user");
         const out = [];
-        for (const u of users) for (const k of await iam.listAccessKeys(s.db, u.arn)) if (!k.temporary) out.push(metadata(k, u.name));
+        for (const u of users) for (const k of await iamAdmin.userAccessKeys(s.db, u)) out.push(metadata(k, u.name));
         return { AccessKeyMetadata: out };
       }),
     );

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ensureDefaultAccount, iam } from "../core.js";
+import { ApiError, ensureDefaultAccount, iam, iamAdmin } from "../core.js";
 import { CliError, printJson, usageError } from "../errors.js";
 import { type CliStorage, type StorageFlags, withStorage, withStorageOptions } from "../storage.js";
 
@@ -18,10 +18,38 @@ export function iamCommand(parent: Command, name: string, description: string): 
   );
 }
 
+/** IAM's refusals that mean the input is wrong (exit 2) rather than the state (exit 1). */
+const USAGE_ERRORS = new Set(["ValidationException", "MalformedPolicyDocument", "InvalidInput"]);
+
+/** The shared IAM rules' ApiError as the command's one-line error: `NoSuchEntity: the user ...`. */
+export function cliErrorOf(e: unknown): unknown {
+  if (!(e instanceof ApiError)) return e;
+  const message = e.message.replace(/^The /, "the ");
+  return new CliError(`${e.code}: ${message}`, USAGE_ERRORS.has(e.code) ? 2 : 1);
+}
+
+/** Applies a shared IAM rule synchronously, reporting its error as the command's own. */
+export function cliRule<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw cliErrorOf(e);
+  }
+}
+
+/** Runs `fn`, reporting the shared IAM rules' errors as the command's own. */
+export async function iamRules<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw cliErrorOf(e);
+  }
+}
+
 /** Wraps a command body: opens storage, runs, prints the result as JSON when there is one. */
 export function run<O extends IamFlags>(fn: (s: CliStorage, o: O) => Promise<unknown>): (o: O) => Promise<void> {
   return async (o) => {
-    const out = await withStorage(o, (s) => fn(s, o));
+    const out = await iamRules(() => withStorage(o, (s) => fn(s, o)));
     if (out !== undefined) printJson(out);
   };
 }
@@ -42,31 +70,18 @@ export async function accountOf(s: CliStorage, o: IamFlags): Promise<string> {
   return id;
 }
 
-const NAME = /^[\w+=,.@-]{1,64}$/;
+/** A user or role name as IAM allows it (the admin API's rule), named by its flag in the message. */
+export const checkName = (kind: PrincipalKind, name: string) => cliRule(() => iamAdmin.checkPrincipalName(kind, name, `--${kind}-name`));
 
-export function checkName(kind: PrincipalKind, name: string): string {
-  if (!NAME.test(name)) {
-    throw usageError(`--${kind}-name '${name}' is invalid: use 1 to 64 letters, digits or the characters _+=,.@-`);
-  }
-  return name;
-}
+/** An IAM path such as /engineering/ (default /). */
+export const checkPath = (path: string | undefined) => cliRule(() => iamAdmin.checkIamPath(path, "--path"));
 
-export function checkPath(path: string | undefined): string {
-  if (path === undefined) return "/";
-  if (path.length > 512 || !/^\/([\x21-\x7e]*\/)?$/.test(path)) {
-    throw usageError(`--path '${path}' is invalid: it must begin and end with / (for example /engineering/), printable ASCII, at most 512 characters`);
-  }
-  return path;
-}
-
-/** The user or role of that name in the command's account, or a NoSuchEntity error. */
+/** The user or role of that name in the command's account, or a NoSuchEntity error (the admin API's rule). */
 export async function principalOf(s: CliStorage, o: IamFlags, kind: PrincipalKind, name: string): Promise<PrincipalRow> {
   const accountId = await accountOf(s, o);
-  const row = await iam.findPrincipal(s.db, accountId, kind, checkName(kind, name));
-  if (!row) throw new CliError(`NoSuchEntity: the ${kind} with name ${name} cannot be found in account ${accountId}`);
-  return row;
+  return iamRules(() => iamAdmin.requirePrincipal(s.db, accountId, kind, checkName(kind, name)));
 }
 
 export const isoDate = (ms: number | Date) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
-export const tagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+export const tagList = iamAdmin.tagList;

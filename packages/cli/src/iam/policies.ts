@@ -1,8 +1,7 @@
 import type { Command } from "commander";
-import { iam } from "../core.js";
-import { CliError } from "../errors.js";
-import { type IamFlags, type PrincipalKind, iamCommand, principalOf, run } from "./common.js";
-import { checkPolicyName, readPolicyDocument } from "./parse.js";
+import { iamAdmin } from "../core.js";
+import { type IamFlags, type PrincipalKind, cliRule, iamCommand, principalOf, run } from "./common.js";
+import { readPolicyDocument } from "./parse.js";
 
 type Flags = IamFlags & Record<"userName" | "roleName", string> & { policyName: string; policyDocument: string };
 
@@ -18,10 +17,10 @@ export function registerPolicyCommands(parent: Command, kind: PrincipalKind): vo
     .requiredOption("--policy-document <json>", "the policy as JSON text or file://path")
     .action(
       run<Flags>(async (s, o) => {
-        const name = checkPolicyName(o.policyName);
+        const name = cliRule(() => iamAdmin.checkPolicyName(o.policyName, "--policy-name"));
         const doc = readPolicyDocument(o.policyDocument);
         const p = await principalOf(s, o, kind, nameOf(o));
-        await iam.putPolicy(s.db, p.arn, name, doc, Date.now());
+        await iamAdmin.putInlinePolicy(s.db, p, name, doc, Date.now());
         return undefined;
       }),
     );
@@ -31,7 +30,7 @@ export function registerPolicyCommands(parent: Command, kind: PrincipalKind): vo
     .action(
       run<Flags>(async (s, o) => {
         const p = await principalOf(s, o, kind, nameOf(o));
-        return { PolicyNames: (await iam.listPolicies(s.db, p.arn)).map((x) => x.name) };
+        return { PolicyNames: await iamAdmin.listInlinePolicyNames(s.db, p) };
       }),
     );
 
@@ -41,8 +40,7 @@ export function registerPolicyCommands(parent: Command, kind: PrincipalKind): vo
     .action(
       run<Flags>(async (s, o) => {
         const p = await principalOf(s, o, kind, nameOf(o));
-        const policy = (await iam.listPolicies(s.db, p.arn)).find((x) => x.name === o.policyName);
-        if (!policy) throw new CliError(`NoSuchEntity: the ${kind} ${p.name} has no policy named ${o.policyName}`);
+        const policy = await iamAdmin.getInlinePolicy(s.db, p, o.policyName);
         return { [`${T}Name`]: p.name, PolicyName: policy.name, PolicyDocument: policy.document };
       }),
     );
@@ -53,9 +51,7 @@ export function registerPolicyCommands(parent: Command, kind: PrincipalKind): vo
     .action(
       run<Flags>(async (s, o) => {
         const p = await principalOf(s, o, kind, nameOf(o));
-        if ((await iam.deletePolicy(s.db, p.arn, o.policyName)) === 0) {
-          throw new CliError(`NoSuchEntity: the ${kind} ${p.name} has no policy named ${o.policyName}`);
-        }
+        await iamAdmin.deleteInlinePolicy(s.db, p, o.policyName);
         return undefined;
       }),
     );

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
-import { iam } from "../core.js";
-import { CliError } from "../errors.js";
+import { iam, iamAdmin } from "../core.js";
 import {
   type IamFlags,
   type PrincipalKind,
@@ -18,17 +17,10 @@ import { parseTags } from "./parse.js";
 
 const Title = { user: "User", role: "Role" } as const;
 
-/** The IAM CLI's User / Role object. */
-export function describePrincipal(kind: PrincipalKind, p: PrincipalRow, withTags: boolean) {
-  const tags = JSON.parse(p.tags) as Record<string, string>;
-  return {
-    Path: p.path,
-    [`${Title[kind]}Name`]: p.name,
-    [`${Title[kind]}Id`]: p.principal_id,
-    Arn: p.arn,
-    CreateDate: isoDate(p.created_at),
-    ...(withTags && Object.keys(tags).length ? { Tags: tagList(tags) } : {}),
-  };
+/** The IAM CLI's User / Role object (the admin API's, with the date as ISO-8601 text). */
+export function describePrincipal(_kind: PrincipalKind, p: PrincipalRow, withTags: boolean) {
+  const view = iamAdmin.principalView(p, withTags);
+  return { ...view, CreateDate: isoDate(view.CreateDate) };
 }
 
 type NameFlags = IamFlags & Record<"userName" | "roleName", string>;
@@ -45,15 +37,12 @@ export function registerPrincipalCommands(parent: Command, kind: PrincipalKind):
     .option("--tags <tag...>", "tags as key=value (SSMSessionRunAs chooses the OS user of sessions)")
     .action(
       run<NameFlags & { path?: string; tags?: string[] }>(async (s, o) => {
-        const name = checkName(kind, nameOf(kind, o));
-        const path = checkPath(o.path);
         const tags = parseTags(o.tags ?? []);
         const accountId = await accountOf(s, o);
-        if (await iam.findPrincipal(s.db, accountId, kind, name)) {
-          throw new CliError(`EntityAlreadyExists: a ${kind} with name ${name} already exists in account ${accountId}`);
-        }
-        await iam.createPrincipal(s.db, { accountId, kind, name, path, tags }, Date.now());
-        return { [T]: describePrincipal(kind, await principalOf(s, o, kind, name), true) };
+        const name = checkName(kind, nameOf(kind, o));
+        const path = checkPath(o.path);
+        const row = await iamAdmin.createIamPrincipal(s.db, { accountId, kind, name, path, tags }, Date.now());
+        return { [T]: describePrincipal(kind, row, true) };
       }),
     );
 
@@ -76,7 +65,7 @@ export function registerPrincipalCommands(parent: Command, kind: PrincipalKind):
     .action(
       run<NameFlags>(async (s, o) => {
         const p = await principalOf(s, o, kind, nameOf(kind, o));
-        await iam.deletePrincipal(s.db, p.arn);
+        await iamAdmin.deleteIamPrincipal(s.db, p, { cascade: true });
         return undefined;
       }),
     );
@@ -87,9 +76,7 @@ export function registerPrincipalCommands(parent: Command, kind: PrincipalKind):
     .action(
       run<NameFlags & { tags: string[] }>(async (s, o) => {
         const p = await principalOf(s, o, kind, nameOf(kind, o));
-        const tags = { ...(JSON.parse(p.tags) as Record<string, string>), ...parseTags(o.tags) };
-        if (Object.keys(tags).length > 50) throw new CliError(`LimitExceeded: an IAM ${kind} may have at most 50 tags`);
-        await iam.setPrincipalTags(s.db, p.arn, tags);
+        await iamAdmin.tagIamPrincipal(s.db, p, parseTags(o.tags));
         return undefined;
       }),
     );
@@ -100,9 +87,7 @@ export function registerPrincipalCommands(parent: Command, kind: PrincipalKind):
     .action(
       run<NameFlags & { tagKeys: string[] }>(async (s, o) => {
         const p = await principalOf(s, o, kind, nameOf(kind, o));
-        const tags = JSON.parse(p.tags) as Record<string, string>;
-        for (const k of o.tagKeys) delete tags[k];
-        await iam.setPrincipalTags(s.db, p.arn, tags);
+        await iamAdmin.untagIamPrincipal(s.db, p, o.tagKeys);
         return undefined;
       }),
     );
@@ -112,7 +97,7 @@ export function registerPrincipalCommands(parent: Command, kind: PrincipalKind):
     .action(
       run<NameFlags>(async (s, o) => {
         const p = await principalOf(s, o, kind, nameOf(kind, o));
-        return { Tags: tagList(JSON.parse(p.tags) as Record<string, string>) };
+        return { Tags: tagList(iamAdmin.principalTags(p)) };
       }),
     );
 }

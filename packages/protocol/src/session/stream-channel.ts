@@ -58,7 +58,8 @@ export class StreamChannel {
   constructor(private readonly opts: StreamChannelOptions) {
     this.now = opts.now ?? Date.now;
     this.timer = setInterval(() => this.resend(), RESEND_TICK_MS);
-    this.timer.unref();
+    // In a browser (the console) an interval is a number with nothing to unref.
+    this.timer.unref?.();
   }
 
   private get outType(): string {

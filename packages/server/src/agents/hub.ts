@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { publicUrls } from "../http/public-urls.js";
+import { replicaUrls } from "../http/public-urls.js";
 import type { ServerSlot, Services } from "../runtime.js";
 import { nodeDirectory } from "./node-identity.js";
 import { nodesWithDeliverable } from "./queue.js";
@@ -71,7 +71,7 @@ export class DeliveryHub {
   /** Where the node's control channel is: here, on another live replica, or nowhere. */
   async home(instanceId: string): Promise<ChannelHome | undefined> {
     if (this.channels.has(instanceId)) {
-      const urls = publicUrls(this.services);
+      const urls = replicaUrls(this.services);
       return { local: true, replicaId: this.replicaId, httpUrl: urls.http, tlsUrl: urls.tls ?? null };
     }
     const home = await remoteChannelHome(this.services, instanceId);
@@ -136,6 +136,11 @@ export class DeliveryHub {
       ch.close("the node was deregistered");
     }
     this.wake(instanceId);
+  }
+
+  /** Whether the node holds a channel or a poll on this replica. */
+  serves(instanceId: string): boolean {
+    return this.channels.has(instanceId) || this.waiters.has(instanceId);
   }
 
   /** Whether this replica learnt that the node was deregistered (a poll held for it must end). */

@@ -6,6 +6,7 @@ import { deliveryHub } from "./hub.js";
 import { onNodeDeregistered } from "./node-identity.js";
 import { enqueueMessage, getMessage, type MessageRow, type NewMessage, unacknowledgedDeliveries, withdrawMessage } from "./queue.js";
 import { agentMigrations } from "./tables.js";
+import { wakeups } from "../cluster/wakeups.js";
 
 export type { AgentChannel, DeliveryEvent, DeliveryHandler, FailureEvent, ReplyEvent } from "./delivery-handlers.js";
 export { registerDeliveryHandler } from "./delivery-handlers.js";
@@ -44,21 +45,39 @@ export const agentChannelsCapability: Capability = {
   start(services) {
     const hub = deliveryHub(services);
     hub.start();
-    services.own(SUBSCRIPTIONS).push(onNodeDeregistered(services, (_scope, instanceId) => hub.nodeDeregistered(instanceId)));
+    const wake = wakeups(services);
+    wake.sender = hub.replicaId;
+    services.own(SUBSCRIPTIONS).push(
+      onNodeDeregistered(services, (_scope, instanceId) => {
+        hub.nodeDeregistered(instanceId);
+        wake.publish("deregistered", instanceId);
+      }),
+      // Another replica queued a message for a node, or deregistered one: act now rather than at the next look into storage.
+      wake.on("node", (instanceId) => hub.notify(instanceId)),
+      wake.on("deregistered", (instanceId) => {
+        if (hub.serves(instanceId)) hub.nodeDeregistered(instanceId);
+      }),
+    );
+    wake.start();
   },
   async stop(services) {
     for (const unsubscribe of services.own(SUBSCRIPTIONS).splice(0)) unsubscribe();
     await deliveryHub(services).stop();
+    await wakeups(services).stop();
   },
 };
 
 /**
  * Queues a message for a node and hands it over at once when the node holds a control channel here
- * or has a poll open here (other replicas find it within 200 ms). Idempotent by message id.
+ * or has a poll open here; other replicas are woken through PostgreSQL NOTIFY (and look every 200 ms
+ * anyway). Idempotent by message id.
  */
 export async function sendToNode(services: Services, message: NewMessage): Promise<boolean> {
   const created = await enqueueMessage(services.db, message, services.clock.now());
-  deliveryHub(services).notify(message.instanceId);
+  const hub = deliveryHub(services);
+  hub.notify(message.instanceId);
+  // The node's channel may be on another replica: wake it (PostgreSQL NOTIFY; its polling is the fallback).
+  if (!hub.channel(message.instanceId)) wakeups(services).publish("node", message.instanceId);
   return created;
 }
 
@@ -85,6 +104,11 @@ export function hasControlChannelHere(services: Services, instanceId: string): b
 /** Where the node's control channel is: on this replica, on another live one (with its addresses), or nowhere. */
 export function controlChannelHome(services: Services, instanceId: string) {
   return deliveryHub(services).home(instanceId);
+}
+
+/** This process's id among the replicas sharing the database. */
+export function thisReplicaId(services: Services): string {
+  return deliveryHub(services).replicaId;
 }
 
 /** The node's control channel on this replica, to send other AgentMessages (sessions). */

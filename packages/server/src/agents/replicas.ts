@@ -1,4 +1,4 @@
-import { publicUrls } from "../http/public-urls.js";
+import { replicaUrls } from "../http/public-urls.js";
 import type { Services } from "../runtime.js";
 import { agentDb } from "./tables.js";
 
@@ -17,7 +17,7 @@ export interface ChannelHome {
 
 /** Writes this replica's heartbeat and public addresses (wall-clock time: it is compared across processes). */
 export async function heartbeat(services: Services, replicaId: string): Promise<void> {
-  const urls = publicUrls(services);
+  const urls = replicaUrls(services);
   const row = { replica_id: replicaId, http_url: urls.http, tls_url: urls.tls ?? null, seen_at: Date.now() };
   await agentDb(services.db)
     .insertInto("server_replicas")

@@ -1,8 +1,11 @@
 import { agentChannelsCapability } from "../agents/index.js";
 import type { Capability } from "../runtime.js";
+import { adminCapability } from "./admin/index.js";
+import { accessRequestsCapability } from "./access-requests/index.js";
 import { associationsCapability } from "./associations/index.js";
 import { automationCapability } from "./automation/index.js";
 import { calendarCapability } from "./calendar/index.js";
+import { changeManagerCapability } from "./change-manager/index.js";
 import { commandsCapability } from "./commands/index.js";
 import { complianceCapability } from "./compliance/index.js";
 import { documentsCapability } from "./documents/index.js";
@@ -34,4 +37,7 @@ export const capabilities: Capability[] = [
   automationCapability,
   maintenanceWindowsCapability,
   opsCenterCapability,
+  changeManagerCapability,
+  accessRequestsCapability,
+  adminCapability,
 ];

@@ -4,6 +4,8 @@ import type { AnyDb } from "../storage/database.js";
 
 /** One API call in the audit trail. Request parameters are stored with sensitive values redacted. */
 export interface AuditRecord {
+  /** The record's position in the trail (set on records read back, not on those written). */
+  seq?: number;
   time: number;
   requestId: string;
   accountId: string | null;
@@ -71,6 +73,12 @@ export interface AuditQuery {
   principal?: string;
   operation?: string;
   accountId?: string;
+  service?: string;
+  /** Success: calls that answered without an error; Failure: calls that answered with one. */
+  outcome?: "Success" | "Failure";
+  errorCode?: string;
+  /** Only records before this position (paging newest first) or after it (oldest first). */
+  afterSeq?: number;
   limit?: number;
   /** With `limit`: the newest records rather than the oldest (returned newest first). */
   newestFirst?: boolean;
@@ -188,12 +196,18 @@ export function createAuditLog(db: AnyDb, log: Logger, intervalMs = 100): AuditL
       if (q.principal) s = s.where("principal_arn", "like", `%${q.principal}%`);
       if (q.operation) s = s.where("operation", "=", q.operation);
       if (q.accountId) s = s.where("account_id", "=", q.accountId);
+      if (q.service) s = s.where("service", "=", q.service);
+      if (q.outcome === "Success") s = s.where("error_code", "is", null);
+      if (q.outcome === "Failure") s = s.where("error_code", "is not", null);
+      if (q.errorCode) s = s.where("error_code", "=", q.errorCode);
+      if (q.afterSeq !== undefined) s = s.where("seq", q.newestFirst ? "<" : ">", q.afterSeq);
       const rows = await s
         .orderBy("seq", q.newestFirst ? "desc" : "asc")
         .limit(q.limit ?? 1000)
         .execute();
       return rows.map((r) => ({
-        time: r.time,
+        seq: Number(r.seq),
+        time: Number(r.time),
         requestId: r.request_id,
         accountId: r.account_id,
         region: r.region,

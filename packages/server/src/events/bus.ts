@@ -40,6 +40,18 @@ export const eventMigrations: Record<string, Migration> = {
   },
 };
 
+/** What `list` selects. Oldest first unless `newestFirst`; `after` is the [time, id] of the previous page's last event. */
+export interface EventFilter {
+  accountId?: string;
+  detailType?: string;
+  source?: string;
+  since?: number;
+  until?: number;
+  after?: [number, string];
+  newestFirst?: boolean;
+  limit?: number;
+}
+
 export type Subscriber = (event: BusEvent) => void | Promise<void>;
 
 export interface EventBus {
@@ -50,7 +62,9 @@ export interface EventBus {
   /** Hands a recorded event to subscribers and webhooks. */
   deliver(event: BusEvent): Promise<void>;
   subscribe(fn: Subscriber): () => void;
-  list(filter: { accountId?: string; detailType?: string; since?: number; limit?: number }): Promise<BusEvent[]>;
+  list(filter: EventFilter): Promise<BusEvent[]>;
+  /** As `list`, with each event's recorded time in epoch milliseconds (the paging key with its id). */
+  listTimed(filter: EventFilter): Promise<{ event: BusEvent; at: number }[]>;
   /** Resolves when every webhook delivery started so far has finished. */
   drain(): Promise<void>;
 }
@@ -116,6 +130,26 @@ export function createEventBus(db: AnyDb, log: Logger, webhookUrls: string[]): E
     }
   }
 
+  async function listTimed(filter: EventFilter): Promise<{ event: BusEvent; at: number }[]> {
+    let q = d.selectFrom("event_log").select(["body", "time"]);
+    if (filter.accountId) q = q.where("account_id", "=", filter.accountId);
+    if (filter.detailType) q = q.where("detail_type", "=", filter.detailType);
+    if (filter.since !== undefined) q = q.where("time", ">=", filter.since);
+    if (filter.until !== undefined) q = q.where("time", "<=", filter.until);
+    if (filter.source) q = q.where("source", "=", filter.source);
+    const dir = filter.newestFirst ? "desc" : "asc";
+    const after = filter.after;
+    if (after) {
+      const cmp = filter.newestFirst ? "<" : ">";
+      q = q.where((eb) => eb.or([eb("time", cmp, after[0]), eb.and([eb("time", "=", after[0]), eb("id", cmp, after[1])])]));
+    }
+    // Paged listings break ties by id; the plain oldest-first listing keeps its storage order.
+    q = q.orderBy("time", dir);
+    if (filter.newestFirst || after) q = q.orderBy("id", dir);
+    const rows = await q.limit(filter.limit ?? 1000).execute();
+    return rows.map((r) => ({ event: JSON.parse(r.body) as BusEvent, at: Number(r.time) }));
+  }
+
   return {
     async publish(input, at) {
       const event = await record(db, input, at);
@@ -129,16 +163,9 @@ export function createEventBus(db: AnyDb, log: Logger, webhookUrls: string[]): E
       return () => subscribers.delete(fn);
     },
     async list(filter) {
-      let q = d.selectFrom("event_log").select("body");
-      if (filter.accountId) q = q.where("account_id", "=", filter.accountId);
-      if (filter.detailType) q = q.where("detail_type", "=", filter.detailType);
-      if (filter.since !== undefined) q = q.where("time", ">=", filter.since);
-      const rows = await q
-        .orderBy("time")
-        .limit(filter.limit ?? 1000)
-        .execute();
-      return rows.map((r) => JSON.parse(r.body) as BusEvent);
+      return (await listTimed(filter)).map((r) => r.event);
     },
+    listTimed,
     async drain() {
       while (pending.size) await Promise.allSettled([...pending]);
     },

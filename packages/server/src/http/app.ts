@@ -9,6 +9,7 @@ import type { Dispatcher, WireRequest, WireResponse } from "./dispatch.js";
 import { callerFaultOf } from "../errors.js";
 import { clientAddress } from "./forwarded.js";
 import { metricsRoutes } from "../metrics/index.js";
+import { registerConsoleRoutes } from "./console-static.js";
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -108,7 +109,11 @@ export async function buildApp(
     ...base,
     serverFactory: (fastifyHandler) => {
       const route = (req: IncomingMessage, res: ServerResponse) => (isApiRequest(req) ? api(req, res) : fastifyHandler(req, res));
-      return opts.https ? https.createServer(opts.https, route) : http.createServer(route);
+      const server = opts.https ? https.createServer(opts.https, route) : http.createServer(route);
+      // Longer than Node's 5 s (Fastify sets none for a server it did not create): fewer idle agent
+      // connections are closed just as the agent sends on them; as the API workers' servers do.
+      server.keepAliveTimeout = 65_000;
+      return server;
     },
   }) as unknown as FastifyInstance;
   app.removeAllContentTypeParsers();
@@ -119,6 +124,7 @@ export async function buildApp(
     return reply.send({ status: "ok", engine: services.engine });
   });
   metricsRoutes(app, services);
+  registerConsoleRoutes(app, services);
 
   if (services.config.testClock) {
     app.post("/_openssm/clock", async (req, reply) => {

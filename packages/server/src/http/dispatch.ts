@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { exceptionMessageMember, kmsModel, redactInput, type ServiceModel, ssmModel, validateInput } from "@openssm/model";
+import { exceptionMessageMember, kmsModel, openssmModel, redactInput, type ServiceModel, ssmModel, validateInput } from "@openssm/model";
 import type { Authenticator } from "../iam/authenticate.js";
 import { ANONYMOUS, type ResolvedKey } from "../iam/principals.js";
 import type { Access, InternalApi, InternalCall, OperationDef, RequestContext, ResourceRef, Services } from "../runtime.js";
@@ -33,14 +33,19 @@ const ANONYMOUS_KEY: ResolvedKey = {
 
 const EMPTY_MODEL: ServiceModel = { metadata: ssmModel.metadata, operations: {}, shapes: {} };
 
-/** Target prefixes and their models; ec2messages has no public model (its handlers validate input themselves). */
-const models: Record<string, { model: ServiceModel; service: "ssm" | "kms" | "ec2messages" }> = {
+/**
+ * Target prefixes and their models; ec2messages has no public model (its handlers validate input
+ * themselves). `signingName`: the credential scope's service when it is not the service's own name
+ * (the admin API is signed as `ssm`, with the same credentials and scope as the SSM API).
+ */
+const models: Record<string, { model: ServiceModel; service: OperationDef["service"]; signingName?: string }> = {
   AmazonSSM: { model: ssmModel, service: "ssm" },
   TrentService: { model: kmsModel, service: "kms" },
   EC2WindowsMessageDeliveryService: { model: EMPTY_MODEL, service: "ec2messages" },
+  OpenSSM: { model: openssmModel, service: "openssm", signingName: "ssm" },
 };
 
-const PREFIX = { ssm: "AmazonSSM", kms: "TrentService", ec2messages: "EC2WindowsMessageDeliveryService" } as const;
+const PREFIX = { ssm: "AmazonSSM", kms: "TrentService", ec2messages: "EC2WindowsMessageDeliveryService", openssm: "OpenSSM" } as const;
 
 /** The X-Amz-Target an operation answers: AmazonSSM.GetParameter, TrentService.Decrypt, ... */
 export function targetOf(def: Pick<OperationDef, "service" | "name">): string {
@@ -98,7 +103,9 @@ export class Dispatcher implements InternalApi {
       }
       model = entry.model;
       // Anonymous operations (RegisterManagedInstance) skip SigV4 and policies; the handler checks its caller.
-      const auth = def?.anonymous ? { key: ANONYMOUS_KEY, region: "us-east-1" } : await this.authenticator.authenticate(req, entry.service);
+      const auth = def?.anonymous
+        ? { key: ANONYMOUS_KEY, region: "us-east-1" }
+        : await this.authenticator.authenticate(req, entry.signingName ?? entry.service);
       input = parseBody(req.body);
       if (modelled) {
         const v = validateInput(model, name, input);
@@ -108,7 +115,7 @@ export class Dispatcher implements InternalApi {
         throw new ApiError("UnsupportedOperationException", `openssm does not support the ${entry.service.toUpperCase()} operation ${name} yet.`);
       }
       ctx = this.context(requestId, name, auth.key, auth.region, req);
-      const output = await this.run(ctx, def, `${entry.service}:${name}`, input as Record<string, unknown>);
+      const output = await this.run(ctx, def, def.action ?? `${entry.service}:${name}`, input as Record<string, unknown>);
       return { status: 200, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId }, body: toJson(output ?? {}) };
     } catch (e) {
       const err = asApiError(e, this.services, requestId);
@@ -165,7 +172,7 @@ export class Dispatcher implements InternalApi {
       if (def.anonymous) throw new ApiError("AccessDeniedException", `${name} is an agent operation; it cannot be called in-process.`);
       const key: ResolvedKey = { ...ANONYMOUS_KEY, principal: call.principal, policies: call.policies };
       const ctx = this.context(requestId, name, key, call.region, { sourceIp: call.source, secure: true });
-      return JSON.parse(toJson((await this.run(ctx, def, `${call.service}:${name}`, call.input)) ?? {}));
+      return JSON.parse(toJson((await this.run(ctx, def, def.action ?? `${call.service}:${name}`, call.input)) ?? {}));
     } catch (e) {
       const err = e instanceof ApiError ? e : callerFaultOf(e);
       errorCode = err?.code ?? "InternalServerError";

@@ -24,6 +24,9 @@ export interface Authenticated {
  */
 export class Authenticator {
   private cache = new Map<string, { key: ResolvedKey | undefined; until: number }>();
+  private resolving = new Map<string, Promise<ResolvedKey | undefined>>();
+  /** Bumped by `invalidate`: lookups begun before it do not fill the cache. */
+  private generation = 0;
   private schemes: AuthScheme[] = [];
   private allowedRegions: ReadonlySet<string>;
 
@@ -43,6 +46,8 @@ export class Authenticator {
 
   /** Forgets cached keys (all, or those of one principal) after IAM changes made by this process. */
   invalidate(principalArn?: string): void {
+    this.generation++;
+    this.resolving.clear();
     if (!principalArn) this.cache.clear();
     else for (const [id, v] of this.cache) if (v.key?.principal.arn === principalArn) this.cache.delete(id);
   }
@@ -51,10 +56,26 @@ export class Authenticator {
     const wall = Date.now();
     const hit = this.cache.get(accessKeyId);
     if (hit && hit.until > wall) return hit.key;
-    const key = await resolveAccessKey(this.db, this.masterKey, accessKeyId);
-    if (this.cache.size > 10000) this.cache.clear();
-    this.cache.set(accessKeyId, { key, until: wall + this.cacheMs });
-    return key;
+    // One lookup per key at a time: the many requests that find the entry expired together share it.
+    let pending = this.resolving.get(accessKeyId);
+    if (!pending) {
+      const generation = this.generation;
+      const reading: Promise<ResolvedKey | undefined> = resolveAccessKey(this.db, this.masterKey, accessKeyId)
+        .then((key) => {
+          // A key invalidated while it was being read is not cached from that read.
+          if (generation === this.generation) {
+            if (this.cache.size > 10000) this.cache.clear();
+            this.cache.set(accessKeyId, { key, until: wall + this.cacheMs });
+          }
+          return key;
+        })
+        .finally(() => {
+          if (this.resolving.get(accessKeyId) === reading) this.resolving.delete(accessKeyId);
+        });
+      this.resolving.set(accessKeyId, reading);
+      pending = reading;
+    }
+    return pending;
   }
 
   /**

@@ -208,20 +208,49 @@ export interface ResolvedKey {
   policies: PolicyDocument[];
 }
 
+/**
+ * The key, its owner and the owner's policies in one query (one round trip on PostgreSQL): one row
+ * per policy, or one row with no policy columns when the owner has none.
+ */
 export async function resolveAccessKey(d: AnyDb, masterKey: Buffer, id: string): Promise<ResolvedKey | undefined> {
-  const row = await db(d).selectFrom("iam_access_keys").selectAll().where("access_key_id", "=", id).executeTakeFirst();
+  const rows = await db(d)
+    .selectFrom("iam_access_keys as k")
+    .innerJoin("iam_principals as p", "p.arn", "k.principal_arn")
+    .leftJoin("iam_policies as pol", "pol.principal_arn", "p.arn")
+    .select([
+      "k.secret_sealed",
+      "k.session_token_hash",
+      "k.expires_at",
+      "k.status",
+      "p.arn",
+      "p.account_id",
+      "p.kind",
+      "p.name",
+      "p.principal_id",
+      "p.tags",
+      "pol.policy_name",
+      "pol.document",
+    ])
+    .where("k.access_key_id", "=", id)
+    .orderBy("pol.policy_name")
+    .execute();
+  const row = rows[0];
   if (!row) return undefined;
-  const principal = await getPrincipal(d, row.principal_arn);
-  if (!principal) return undefined;
-  const policies = (await listPolicies(d, principal.arn)).map((p) => p.document);
   return {
     accessKeyId: id,
     secret: unseal(masterKey, Buffer.from(row.secret_sealed), secretAad(id)).toString("utf8"),
     sessionTokenHash: row.session_token_hash,
     expiresAt: row.expires_at,
     status: row.status,
-    principal,
-    policies,
+    principal: {
+      arn: row.arn,
+      accountId: row.account_id,
+      kind: row.kind,
+      name: row.name,
+      principalId: row.principal_id,
+      tags: JSON.parse(row.tags) as Record<string, string>,
+    },
+    policies: rows.filter((r) => r.document !== null).map((r) => JSON.parse(r.document as string) as PolicyDocument),
   };
 }
 

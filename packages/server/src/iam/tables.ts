@@ -12,6 +12,8 @@ export interface IamTables {
     path: string;
     tags: string; // JSON object
     created_at: number;
+    /** A role's trust policy (AssumeRolePolicyDocument), JSON; null for users and roles created without one. */
+    trust_policy?: string | null;
   };
   iam_policies: { principal_arn: string; policy_name: string; document: string; updated_at: number };
   iam_access_keys: {
@@ -74,6 +76,11 @@ export function iamMigrations(engine: string): Record<string, Migration> {
           .addColumn("created_at", "bigint", (c) => c.notNull())
           .execute();
         await db.schema.createIndex("iam_access_keys_principal").on("iam_access_keys").column("principal_arn").execute();
+      },
+    },
+    "iam-002-role-trust-policy": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("iam_principals").addColumn("trust_policy", "text").execute();
       },
     },
   };

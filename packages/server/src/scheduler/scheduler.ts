@@ -45,7 +45,8 @@ export const schedulerMigrations: Record<string, Migration> = {
 
 export function createScheduler(db: AnyDb, clock: Clock, log: Logger, intervalMs: number): Scheduler {
   const jobs: ScheduledJob[] = [];
-  const holder = randomUUID();
+  // The process id first: an operator (or a test) can tell which replica holds the lease.
+  const holder = `${process.pid}:${randomUUID()}`;
   const leaseMs = Math.max(intervalMs * 10, 10_000);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
+import { usePreparedStatements } from "./pg-prepared.js";
 import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -28,6 +29,7 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
 export function openStorage(url: string): Storage {
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    pool.on("connect", usePreparedStatements);
     const db: AnyDb = new Kysely({ dialect: new PostgresDialect({ pool }) });
     return { engine: "postgres", db, durable: async () => {}, commitMark: () => 0, close: () => db.destroy() };
   }

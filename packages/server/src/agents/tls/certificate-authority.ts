@@ -108,3 +108,9 @@ export async function issueServerCertificate(ca: CertificateAuthority, hostnames
     keyPem: pem("PRIVATE KEY", await subtle.exportKey("pkcs8", keys.privateKey)),
   };
 }
+
+/** The installation CA's certificate (public), for one replica to trust another's TLS listener; undefined before the CA exists. */
+export async function caCertificatePem(db: AnyDb): Promise<string | undefined> {
+  const row = await agentDb(db).selectFrom("agent_tls_ca").select("cert_pem").where("id", "=", CA_ID).executeTakeFirst();
+  return row?.cert_pem;
+}

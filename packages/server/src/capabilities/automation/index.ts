@@ -7,12 +7,12 @@ import { getAutomationExecution, describeAutomationExecutions, describeAutomatio
 import { sendAutomationSignal, stopAutomationExecution } from "./ops-control.js";
 import { getExecutionPreview, startExecutionPreview } from "./ops-preview.js";
 import { startAutomationExecution } from "./ops-start.js";
-import { createExecution, EXECUTION_TAG_TYPE, type StartRequest } from "./start.js";
+import { createExecution, EXECUTION_TAG_TYPE, insertExecution, prepareStart, type StartRequest } from "./start.js";
 import { executionArn } from "./statuses.js";
 import { getExecution, getScopedExecution, parseJson } from "./store.js";
 import { automationMigrations } from "./tables.js";
 
-export type { StartRequest } from "./start.js";
+export type { ChangeRequestInfo, ChangeRequestStart, StartRequest } from "./start.js";
 
 /**
  * Starts an automation execution as the context's principal (Maintenance Windows AUTOMATION tasks,
@@ -27,12 +27,26 @@ export async function startAutomation(ctx: RequestContext, request: StartRequest
   return id;
 }
 
+/**
+ * Starts the execution of a change request (Change Manager's StartChangeRequestExecution, which the
+ * dispatcher authorized on the template): `request.changeRequest` holds the composed runbook and the
+ * OpsItem. Resolves and records it as StartAutomationExecution does, without a second authorization
+ * as StartAutomationExecution; the runbook's own steps act with the requester's permissions.
+ */
+export async function startChangeRequestAutomation(ctx: RequestContext, request: StartRequest & { changeRequest: object }): Promise<string> {
+  const id = await insertExecution(ctx, await prepareStart(ctx, request));
+  kick(ctx.services, id);
+  return id;
+}
+
 export interface AutomationStatus {
   executionId: string;
   status: string;
   /** True once the status is final (Success, Failed, TimedOut, Cancelled, ...). */
   ended: boolean;
   failureMessage?: string;
+  /** The step running or waiting now (the last one once the execution ended). */
+  currentStepName?: string;
   outputs: Record<string, string[]>;
   startedAt: number;
   endedAt?: number;
@@ -47,6 +61,7 @@ export async function getAutomationStatus(services: Services, executionId: strin
     status: row.status,
     ended: row.ended_at !== null,
     failureMessage: row.failure_message ?? undefined,
+    currentStepName: row.current_step_name ?? undefined,
     outputs: parseJson(row.outputs, {}),
     startedAt: row.started_at,
     endedAt: row.ended_at ?? undefined,

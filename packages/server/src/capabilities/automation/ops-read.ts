@@ -91,10 +91,14 @@ export const describeAutomationExecutions = op<DescribeAutomationExecutionsReque
           q = q.where("execution_id", "in", ids.size ? [...ids] : [""]);
           break;
         }
-        case "TargetResourceGroup":
         case "AutomationSubtype":
+          q = q.where("automation_subtype", "in", values);
+          break;
         case "OpsItemId":
-          // openssm has no resource groups, change requests or OpsItems behind executions: nothing matches.
+          q = q.where("ops_item_id", "in", values);
+          break;
+        case "TargetResourceGroup":
+          // openssm has no resource groups: nothing matches.
           q = q.where("execution_id", "=", "");
           break;
         default:

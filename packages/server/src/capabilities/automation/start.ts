@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Runbook as ChangeRunbook } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
 import type { RequestContext } from "../../runtime.js";
 import { getDocumentForExecution, type ResolvedDocument, resolveParameters, toApiParameterValues } from "../documents/index.js";
@@ -37,6 +38,27 @@ export interface StartRequest {
   alarmConfiguration?: unknown;
   parentExecutionId?: string;
   parentStepExecutionId?: string;
+  /** The id to give the execution (Change Manager names it before it creates the OpsItem); a new UUID otherwise. */
+  executionId?: string;
+  /** Change Manager: the execution of a change template, running the runbook composed from it. */
+  changeRequest?: ChangeRequestStart;
+}
+
+/** What a change request adds to its execution (StartChangeRequestExecution). */
+export interface ChangeRequestStart {
+  /** The runbook the execution runs: the template's approval levels, the scheduled wait, the calendar check, the runbooks. */
+  runbook: Record<string, any>;
+  opsItemId: string;
+  /** Shown back by GetAutomationExecution / DescribeAutomationExecutions. */
+  info: ChangeRequestInfo;
+}
+
+export interface ChangeRequestInfo {
+  ChangeRequestName?: string;
+  /** Epoch ms. */
+  ScheduledTime?: number;
+  ScheduledEndTime?: number;
+  Runbooks: ChangeRunbook[];
 }
 
 /** One child of a rate-controlled execution: its target and its parameters. */
@@ -121,7 +143,9 @@ export async function prepareStart(ctx: RequestContext, request: StartRequest): 
     if (e instanceof ApiError && e.code === "InvalidDocument") throw new ApiError("AutomationDefinitionNotFoundException", e.message);
     throw e;
   }
-  if (doc.documentType !== "Automation") {
+  if (request.changeRequest && doc.documentType === "Automation.ChangeTemplate") {
+    doc = { ...doc, content: request.changeRequest.runbook };
+  } else if (doc.documentType !== "Automation") {
     throw new ApiError(
       "AutomationDefinitionNotFoundException",
       `${doc.name} is a ${doc.documentType} document; StartAutomationExecution runs Automation runbooks.`,
@@ -214,6 +238,9 @@ export function executionRow(
     alarm_configuration: req.alarmConfiguration ? JSON.stringify(req.alarmConfiguration) : null,
     client_token: req.clientToken ?? null,
     parent_step_execution_id: req.parentStepExecutionId ?? null,
+    automation_subtype: req.changeRequest && !opts.target ? "ChangeRequest" : null,
+    ops_item_id: req.changeRequest && !opts.target ? req.changeRequest.opsItemId : null,
+    change_request: req.changeRequest && !opts.target ? JSON.stringify(req.changeRequest.info) : null,
   };
 }
 
@@ -237,7 +264,7 @@ export function freshProgress(nextStep: string | null, now: number) {
 
 /** Records a new execution (Pending) and its tags; the executor takes it from there. Returns its id. */
 export async function insertExecution(ctx: RequestContext, p: PreparedStart): Promise<string> {
-  const id = randomUUID();
+  const id = p.request.executionId ?? randomUUID();
   const row = executionRow(ctx, p, { id });
   await ctx.transaction(async (tx) => {
     await automationDb(tx.db).insertInto("automation_executions").values(row).execute();

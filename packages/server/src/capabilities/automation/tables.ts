@@ -61,6 +61,12 @@ export interface AutomationTables {
     client_token: string | null;
     /** The step execution of a parent runbook's aws:executeAutomation that started this one. */
     parent_step_execution_id: string | null;
+    /** "ChangeRequest" for a Change Manager change request (AutomationSubtype); null otherwise. */
+    automation_subtype: string | null;
+    /** The OpsItem that tracks the execution (a change request's /aws/changerequest OpsItem). */
+    ops_item_id: string | null;
+    /** A change request's ChangeRequestName, ScheduledTime, ScheduledEndTime (epoch ms) and Runbooks, JSON. */
+    change_request: string | null;
   };
   automation_steps: {
     step_execution_id: string;
@@ -226,6 +232,13 @@ export function automationMigrations(_engine: Engine): Record<string, Migration>
           .addColumn("ended_at", "bigint")
           .addColumn("preview", "text")
           .execute();
+      },
+    },
+    "automation-002-change-requests": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("automation_executions").addColumn("automation_subtype", "varchar(32)").execute();
+        await db.schema.alterTable("automation_executions").addColumn("ops_item_id", "varchar(64)").execute();
+        await db.schema.alterTable("automation_executions").addColumn("change_request", "text").execute();
       },
     },
   };

@@ -1,6 +1,7 @@
 import type { AutomationExecution, AutomationExecutionMetadata, StepExecution } from "@aws-sdk/client-ssm";
 import { apiValues } from "./selectors.js";
-import type { PlannedTarget } from "./start.js";
+import type { ChangeRequestInfo, PlannedTarget } from "./start.js";
+import { isTerminal } from "./statuses.js";
 import { parseJson } from "./store.js";
 import type { ExecutionRow, StepRow } from "./tables.js";
 
@@ -51,6 +52,37 @@ function counters(steps: { status: string }[], total: number) {
   };
 }
 
+/**
+ * A change request's status as Change Manager names it: PendingApproval while an approval level
+ * waits, Scheduled until its ScheduledTime, RunbookInProgress while its runbook runs, Rejected when an
+ * approver rejected it; otherwise the execution's own status.
+ */
+function changeRequestStatus(row: ExecutionRow): string {
+  const step = row.current_step_name ?? "";
+  if (row.status === "Waiting" && row.current_action === "aws:approve")
+    return step.startsWith("ChangeCalendarOverride") ? "PendingChangeCalendarOverride" : "PendingApproval";
+  if (!isTerminal(row.status) && row.current_action === "aws:sleep") return "Scheduled";
+  if (!isTerminal(row.status) && row.current_action === "aws:executeAutomation") return "RunbookInProgress";
+  if (row.status === "Failed" && row.current_action === "aws:approve")
+    return step.startsWith("ChangeCalendarOverride") ? "ChangeCalendarOverrideRejected" : "Rejected";
+  return row.status;
+}
+
+/** A change request's own fields (GetAutomationExecution, DescribeAutomationExecutions). */
+function changeRequestFields(row: ExecutionRow) {
+  if (row.automation_subtype !== "ChangeRequest") return {};
+  const info = parseJson<ChangeRequestInfo>(row.change_request, { Runbooks: [] });
+  return {
+    AutomationSubtype: "ChangeRequest" as const,
+    AutomationExecutionStatus: changeRequestStatus(row) as AutomationExecution["AutomationExecutionStatus"],
+    ChangeRequestName: info.ChangeRequestName,
+    ScheduledTime: info.ScheduledTime === undefined ? undefined : new Date(info.ScheduledTime),
+    Runbooks: info.Runbooks,
+    OpsItemId: row.ops_item_id ?? undefined,
+    AssociatedOpsItemIds: row.ops_item_id ? [row.ops_item_id] : undefined,
+  };
+}
+
 function common(row: ExecutionRow) {
   const plan = row.resolved_targets ? parseJson<PlannedTarget[]>(row.resolved_targets, []) : undefined;
   return {
@@ -75,6 +107,7 @@ function common(row: ExecutionRow) {
     MaxErrors: row.max_errors ?? undefined,
     Target: row.target ?? undefined,
     AlarmConfiguration: row.alarm_configuration ? parseJson(row.alarm_configuration, undefined) : undefined,
+    ...changeRequestFields(row),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { DescribeDocumentRequest, GetDocumentRequest, ListDocumentVersionsRequest } from "@aws-sdk/client-ssm";
-import { op } from "../../runtime.js";
+import { op, type RequestContext } from "../../runtime.js";
 import { getTagList } from "../tags/index.js";
 import { type DocumentHandle, loadVersion, viewOfBuiltin, viewOfRow } from "./access.js";
 import { convertContent, parseContent } from "./content.js";
@@ -44,6 +44,26 @@ export const getDocument = op<GetDocumentRequest, object, DocumentHandle>({
   },
 });
 
+/** One version of a document as a description extension sees it. */
+export interface DescribedVersion {
+  kind: "own" | "shared" | "builtin";
+  scope: { accountId: string; region: string };
+  name: string;
+  documentType: string;
+  version: number;
+  hash: string;
+}
+
+/** Fields another capability adds to DescribeDocument's answer (Change Manager: a template's ReviewStatus). */
+export type DescriptionExtension = (ctx: RequestContext, doc: DescribedVersion) => Promise<Record<string, unknown>>;
+
+const extensions = new Set<DescriptionExtension>();
+
+/** Adds fields to DescribeDocument's Document (the same function registered twice counts once). */
+export function addDescriptionExtension(fn: DescriptionExtension): void {
+  extensions.add(fn);
+}
+
 export const describeDocument = op<DescribeDocumentRequest, object, DocumentHandle>({
   service: "ssm",
   name: "DescribeDocument",
@@ -52,7 +72,10 @@ export const describeDocument = op<DescribeDocumentRequest, object, DocumentHand
   async handle(ctx, input, handle) {
     const view = await loadVersion(ctx, handle, { version: input.DocumentVersion, versionName: input.VersionName });
     const tags = handle.kind === "own" ? await getTagList(ctx.services.db, handle.scope, TAG_TYPE, handle.name) : undefined;
-    return { Document: documentDescription(view, tags) };
+    const described = { kind: handle.kind, scope: handle.scope, name: handle.name, documentType: handle.documentType, version: view.version, hash: view.hash };
+    let extra: Record<string, unknown> = {};
+    for (const fn of extensions) extra = { ...extra, ...(await fn(ctx, described)) };
+    return { Document: { ...documentDescription(view, tags), ...extra } };
   },
 });
 

@@ -5,6 +5,7 @@ import { findDocument, loadVersion } from "./access.js";
 import { checkContentSize } from "./content.js";
 import type { VersionRow } from "./store.js";
 import type { DocumentFormat } from "./types.js";
+import { CEDAR_POLICY_TYPES } from "./validate/approval-policy.js";
 import { validateDocumentContent } from "./validate/index.js";
 
 export interface VersionInput {
@@ -24,7 +25,8 @@ export type PreparedVersion = Omit<VersionRow, "account_id" | "region" | "name" 
 export async function prepareVersion(ctx: RequestContext, documentType: string, input: VersionInput): Promise<PreparedVersion> {
   const raw = String(input.Content);
   checkContentSize(raw);
-  const format = (input.DocumentFormat ?? "JSON") as DocumentFormat;
+  // Cedar approval policies are text; every other type defaults to JSON.
+  const format = (input.DocumentFormat ?? (CEDAR_POLICY_TYPES.includes(documentType) ? "TEXT" : "JSON")) as DocumentFormat;
   const { validated } = validateDocumentContent(documentType, format, raw);
   let versionName = input.VersionName;
   if (validated.packageVersion !== undefined) {

@@ -17,12 +17,15 @@ import { inScope } from "../../storage/scope.js";
 import { resolveTargetIds, type TargetInput } from "./targets.js";
 import { ApiError } from "../../errors.js";
 import { ANY_INSTANCE_ID } from "./ids.js";
+import { ONLINE_WINDOW_MS } from "./ping.js";
 
 export type { NodeRecord } from "./store.js";
 export { nodeArn, NODE_RESOURCE_TYPE } from "./store.js";
 export { ONLINE_WINDOW_MS } from "./ping.js";
 export { NODE_CHANNEL_ACTIONS, NODE_READ_ACTIONS, NODE_SELF_ACTIONS } from "./node-policy.js";
 export { setNodeAssociationStatus } from "./association-status.js";
+/** Drops this server's cached copies of a principal's keys after an IAM change (the admin API). */
+export { invalidateCachedKeys } from "./credentials.js";
 export {
   type AssociationExecutionResult,
   type NodeAssociation,
@@ -142,5 +145,36 @@ export async function registeredNodeFacts(db: AnyDb, scope: Scope, ids?: string[
     platformVersion: r.platform_version ?? undefined,
     name: r.name ?? undefined,
     lastPingAt: r.last_ping_at ?? undefined,
+  }));
+}
+
+/** A registered node that has not been heard from within the online window (ping status ConnectionLost). */
+export interface LostNode {
+  scope: Scope;
+  instanceId: string;
+  name?: string;
+  lastPingAt: number;
+}
+
+/**
+ * Registered nodes of every account and region whose ping status is ConnectionLost at `now`, having
+ * last been heard from after `since` (so a periodic check looks at the recently lost only), oldest first.
+ */
+export async function recentlyLostNodes(db: AnyDb, now: number, since: number, limit = 500): Promise<LostNode[]> {
+  const rows = await nodeDb(db)
+    .selectFrom("nodes_instances")
+    .select(["account_id", "region", "instance_id", "name", "computer_name", "last_ping_at"])
+    .where("deregistered_at", "is", null)
+    .where("last_ping_at", "is not", null)
+    .where("last_ping_at", "<", now - ONLINE_WINDOW_MS)
+    .where("last_ping_at", ">", since)
+    .orderBy("last_ping_at")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    scope: { accountId: r.account_id, region: r.region },
+    instanceId: r.instance_id,
+    name: r.name ?? r.computer_name ?? undefined,
+    lastPingAt: Number(r.last_ping_at),
   }));
 }

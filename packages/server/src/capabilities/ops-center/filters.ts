@@ -1,7 +1,8 @@
 import type { OpsItemFilter } from "@aws-sdk/client-ssm";
+import type { ExpressionBuilder } from "kysely";
 import { ApiError } from "../../errors.js";
 import type { OperationalData } from "./store.js";
-import type { OpsItemRow } from "./tables.js";
+import type { OpsCenterTables, OpsItemRow } from "./tables.js";
 
 /** DescribeOpsItems' filters: each key, the operators it takes, and how a row matches one value. */
 type Operator = "Equal" | "Contains" | "GreaterThan" | "LessThan";
@@ -15,7 +16,7 @@ const text =
     return op === "Contains" ? x.toLowerCase().includes(v.toLowerCase()) : x === v;
   };
 
-function parseTime(v: string, key: string): number {
+export function parseTime(v: string, key: string): number {
   const ms = /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : Date.parse(v);
   if (Number.isNaN(ms))
     throw new ApiError("ValidationException", `${key} filter value ${v} is not a time; give an ISO 8601 time such as 2026-12-02T00:00:00Z.`);
@@ -31,7 +32,7 @@ const time =
     return op === "GreaterThan" ? Number(x) > t : op === "LessThan" ? Number(x) < t : Number(x) === t;
   };
 
-function number(key: string, v: string): number {
+export function number(key: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new ApiError("ValidationException", `${key} filter value ${v} is not a number.`);
   return n;
@@ -131,4 +132,49 @@ export function opsItemPredicate(filters: OpsItemFilter[]): (row: OpsItemRow) =>
     return (row: OpsItemRow) => values.some((v) => spec.match(row, op, v));
   });
   return (row) => checks.every((c) => c(row));
+}
+
+/** The columns a filter key narrows in SQL (Equal on them; Priority and the times with their comparisons too). */
+const EQUAL_COLUMNS: Record<string, keyof OpsItemRow> = {
+  OpsItemId: "ops_item_id",
+  Status: "status",
+  Severity: "severity",
+  OpsItemType: "ops_item_type",
+  Category: "category",
+  CreatedBy: "created_by",
+  AccountId: "account_id",
+  Title: "title",
+  Source: "source",
+};
+const TIME_COLUMNS: Record<string, keyof OpsItemRow> = {
+  CreatedTime: "created_at",
+  LastModifiedTime: "modified_at",
+  ActualStartTime: "actual_start_at",
+  ActualEndTime: "actual_end_at",
+  PlannedStartTime: "planned_start_at",
+  PlannedEndTime: "planned_end_at",
+};
+
+/** A filter as a SQL condition (any of its values), or undefined when only the predicate can decide it. */
+export type SqlCondition = (eb: ExpressionBuilder<OpsCenterTables, "ops_items">) => ReturnType<ExpressionBuilder<OpsCenterTables, "ops_items">["or"]>;
+
+export function sqlCondition(f: OpsItemFilter): SqlCondition | undefined {
+  const key = String(f.Key);
+  const op = f.Operator as Operator;
+  const values = (f.Values ?? []).map(String);
+  const cmp = op === "GreaterThan" ? ">" : op === "LessThan" ? "<" : "=";
+  if (EQUAL_COLUMNS[key] && op === "Equal") {
+    const column = EQUAL_COLUMNS[key];
+    return (eb) => eb.or(values.map((v) => eb(column, "=", v)));
+  }
+  if (key === "Priority" && FILTERS.Priority.operators.includes(op)) {
+    const ns = values.map((v) => number("Priority", v));
+    return (eb) => eb.or(ns.map((n) => eb("priority", cmp, n)));
+  }
+  if (TIME_COLUMNS[key] && FILTERS[key].operators.includes(op)) {
+    const column = TIME_COLUMNS[key];
+    const ts = values.map((v) => parseTime(v, key));
+    return (eb) => eb.or(ts.map((t) => eb(column, cmp, t)));
+  }
+  return undefined;
 }

@@ -12,6 +12,9 @@ import {
   opsMetadataArn,
   updateOpsMetadata,
 } from "./ops-metadata.js";
+import { deleteResourcePolicy, getResourcePolicies, putResourcePolicy } from "./ops-resource-policies.js";
+import { getOpsSummary } from "./ops-summary.js";
+import { startRules, stopRules } from "./rule-runner.js";
 import { getOpsItem, OPS_ITEM_TAG_TYPE, opsItemArn } from "./store.js";
 import { opsCenterMigrations, opsDb } from "./tables.js";
 
@@ -19,8 +22,9 @@ export { OPS_ITEM_TAG_TYPE, opsItemArn } from "./store.js";
 
 /**
  * OpsCenter: OpsItems (create with deduplication, get, update, delete, describe with filters), their
- * timeline (ListOpsItemEvents) and related items; OpsMetadata. GetOpsSummary and the rules that open
- * OpsItems on their own are not built yet (UnsupportedOperationException).
+ * timeline (ListOpsItemEvents) and related items; OpsMetadata; GetOpsSummary over OpsItems and
+ * inventory; resource policies of the OpsItemGroup and of parameters; and the rules that open
+ * OpsItems on their own from openssm's events (rules.ts, rule-runner.ts).
  */
 export const opsCenterCapability: Capability = {
   name: "ops-center",
@@ -40,8 +44,16 @@ export const opsCenterCapability: Capability = {
     updateOpsMetadata,
     deleteOpsMetadata,
     listOpsMetadata,
+    getOpsSummary,
+    putResourcePolicy,
+    getResourcePolicies,
+    deleteResourcePolicy,
   ],
+  async stop(services) {
+    await stopRules(services);
+  },
   start(services) {
+    startRules(services);
     services.taggable.set(OPS_ITEM_TAG_TYPE, {
       async resolve(ctx, resourceId) {
         const row = await getOpsItem(ctx.services.db, ctx.scope, resourceId);

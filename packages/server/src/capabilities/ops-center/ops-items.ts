@@ -11,9 +11,12 @@ import type {
 import { ApiError } from "../../errors.js";
 import { requestTagKeys } from "../../iam/authorize.js";
 import { op, type RequestContext } from "../../runtime.js";
-import type { AnyDb } from "../../storage/database.js";
-import type { Scope } from "../../storage/scope.js";
-import { deleteAllTags, getTags, putTags, tagProblem } from "../tags/index.js";
+import { isUniqueViolation } from "../../storage/database.js";
+import { deleteAllTags, getTags, tagProblem } from "../tags/index.js";
+import { insertOpsItem } from "./create.js";
+import { authorizeCrossAccount } from "./cross-account.js";
+import { openDedupOf } from "./dedup.js";
+import { checkOpsItemLimits } from "./limits.js";
 import {
   DEDUP_KEY,
   DEFAULT_OPS_ITEM_TYPE,
@@ -21,7 +24,6 @@ import {
   findOpenDuplicate,
   getOpsItem,
   invalidParameter,
-  newEventId,
   newOpsItemId,
   OPS_ITEM_TAG_TYPE,
   type OperationalData,
@@ -31,6 +33,7 @@ import {
   requireOpsItem,
 } from "./store.js";
 import { type OpsItemRow, opsDb } from "./tables.js";
+import { recordTimeline, timelineDetail } from "./timeline.js";
 
 /** AWS's limit on an OpsItem's operational data, as JSON. */
 export const MAX_OPERATIONAL_DATA_BYTES = 20 * 1024;
@@ -71,53 +74,8 @@ export function checkOperationalData(data: OperationalData): void {
   }
 }
 
-const normalizeData = (data: OperationalData | undefined): OperationalData =>
+export const normalizeData = (data: OperationalData | undefined): OperationalData =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, { Value: v.Value, Type: v.Type ?? "String" }]));
-
-/** One entry of an OpsItem's timeline (ListOpsItemEvents). */
-export async function recordTimeline(
-  db: AnyDb,
-  scope: Scope,
-  row: OpsItemRow,
-  detailType: string,
-  detail: Record<string, unknown>,
-  by: string,
-  at: number,
-): Promise<void> {
-  const last = await opsDb(db)
-    .selectFrom("ops_item_events")
-    .select("event_id")
-    .where("ops_item_id", "=", row.ops_item_id)
-    .where("created_at", "=", at)
-    .orderBy("event_id", "desc")
-    .executeTakeFirst();
-  const seq = last ? Number(last.event_id.split("-")[1]) + 1 : 0;
-  await opsDb(db)
-    .insertInto("ops_item_events")
-    .values({
-      event_id: newEventId(at, seq),
-      ops_item_id: row.ops_item_id,
-      account_id: scope.accountId,
-      region: scope.region,
-      source: "aws.ssm",
-      detail_type: detailType,
-      detail: JSON.stringify(detail),
-      created_by: by,
-      created_at: at,
-    })
-    .execute();
-}
-
-/** What an OpsItem looks like in its own timeline entries. */
-const timelineDetail = (row: OpsItemRow, changed?: string[]) => ({
-  opsItemId: row.ops_item_id,
-  title: row.title,
-  status: row.status,
-  severity: row.severity ?? undefined,
-  priority: row.priority ?? undefined,
-  version: String(row.version),
-  changedFields: changed,
-});
 
 export const opsItemRef = (ctx: RequestContext, id: string) => ({
   arn: opsItemArn(ctx.scope, id),
@@ -135,12 +93,9 @@ export const createOpsItem = op<CreateOpsItemRequest, CreateOpsItemResponse>({
   name: "CreateOpsItem",
   resources: (ctx, input) => ({ resources: [{ arn: opsItemArn(ctx.scope, "*") }], context: requestTagKeys(input.Tags), prepared: undefined }),
   async handle(ctx, input) {
-    if (input.AccountId !== undefined && input.AccountId !== ctx.accountId) {
-      throw new ApiError(
-        "OpsItemAccessDeniedException",
-        `openssm creates OpsItems in the caller's own account (${ctx.accountId}) only; leave AccountId out or give ${ctx.accountId}.`,
-      );
-    }
+    // Another account's OpsItem: allowed by that account's OpsItemGroup resource policy.
+    const scope = input.AccountId !== undefined && input.AccountId !== ctx.accountId ? { accountId: input.AccountId, region: ctx.region } : ctx.scope;
+    if (scope !== ctx.scope) await authorizeCrossAccount(ctx, scope, "ssm:CreateOpsItem", opsItemArn(scope, "*"));
     const type = input.OpsItemType ?? DEFAULT_OPS_ITEM_TYPE;
     if (!KNOWN_TYPES.has(type)) {
       throw invalidParameter(["OpsItemType"], `OpsItemType ${type} is not one of ${[...KNOWN_TYPES].join(", ")}.`);
@@ -154,8 +109,8 @@ export const createOpsItem = op<CreateOpsItemRequest, CreateOpsItemResponse>({
     const now = ctx.now().getTime();
     const row: OpsItemRow = {
       ops_item_id: newOpsItemId(),
-      account_id: ctx.accountId,
-      region: ctx.region,
+      account_id: scope.accountId,
+      region: scope.region,
       ops_item_type: type,
       title: String(input.Title),
       description: String(input.Description),
@@ -168,6 +123,7 @@ export const createOpsItem = op<CreateOpsItemRequest, CreateOpsItemResponse>({
       notifications: JSON.stringify((input.Notifications ?? []).map((n) => ({ Arn: n.Arn }))),
       related_ops_items: JSON.stringify((input.RelatedOpsItems ?? []).map((r) => ({ OpsItemId: r.OpsItemId }))),
       dedup_string: dedup,
+      open_dedup: openDedupOf("Open", dedup),
       version: 1,
       created_by: ctx.principal.arn,
       created_at: now,
@@ -178,20 +134,10 @@ export const createOpsItem = op<CreateOpsItemRequest, CreateOpsItemResponse>({
       planned_start_at: epochMs(input.PlannedStartTime),
       planned_end_at: epochMs(input.PlannedEndTime),
     };
-    const existing = await ctx.transaction(async (tx) => {
-      // A duplicate of an open OpsItem is that item: AWS answers with its id and creates nothing.
-      if (dedup !== null) {
-        const open = await findOpenDuplicate(tx.db, ctx.scope, dedup);
-        if (open) return open.ops_item_id;
-      }
-      await opsDb(tx.db).insertInto("ops_items").values(row).execute();
-      if (tags.length) await putTags(tx.db, ctx.scope, OPS_ITEM_TAG_TYPE, row.ops_item_id, tags);
-      await recordTimeline(tx.db, ctx.scope, row, "OpsItem Create", timelineDetail(row), ctx.principal.arn, now);
-      tx.publish(opsItemEvent(ctx.scope, row, "Create"));
-      return undefined;
-    });
-    const id = existing ?? row.ops_item_id;
-    return { OpsItemId: id, OpsItemArn: opsItemArn(ctx.scope, id) };
+    checkOpsItemLimits(row);
+    // A duplicate of an open OpsItem is that item: AWS answers with its id and creates nothing.
+    const { id } = await ctx.transaction((tx) => insertOpsItem(tx, scope, row, tags));
+    return { OpsItemId: id, OpsItemArn: opsItemArn(scope, id) };
   },
 });
 
@@ -259,6 +205,7 @@ export const updateOpsItem = op<UpdateOpsItemRequest, UpdateOpsItemResponse, Ops
       notifications: input.Notifications ? JSON.stringify(input.Notifications.map((n) => ({ Arn: n.Arn }))) : row.notifications,
       related_ops_items: input.RelatedOpsItems ? JSON.stringify(input.RelatedOpsItems.map((r) => ({ OpsItemId: r.OpsItemId }))) : row.related_ops_items,
       dedup_string: dedup,
+      open_dedup: openDedupOf(input.Status ?? row.status, dedup),
       version: row.version + 1,
       last_modified_by: ctx.principal.arn,
       modified_at: now,
@@ -267,32 +214,40 @@ export const updateOpsItem = op<UpdateOpsItemRequest, UpdateOpsItemResponse, Ops
       planned_start_at: input.PlannedStartTime !== undefined ? epochMs(input.PlannedStartTime) : row.planned_start_at,
       planned_end_at: input.PlannedEndTime !== undefined ? epochMs(input.PlannedEndTime) : row.planned_end_at,
     };
-    await ctx.transaction(async (tx) => {
-      if (dedup !== null && dedup !== row.dedup_string) {
-        const open = await findOpenDuplicate(tx.db, ctx.scope, dedup, row.ops_item_id);
-        if (open) {
-          throw new ApiError(
-            "OpsItemAlreadyExistsException",
-            `The open OpsItem ${open.ops_item_id} already carries the dedup string ${dedup}; resolve it or use another dedupString.`,
-            400,
-            { OpsItemId: open.ops_item_id },
-          );
+    checkOpsItemLimits(next);
+    const alreadyOpen = (id: string) =>
+      new ApiError(
+        "OpsItemAlreadyExistsException",
+        `The open OpsItem ${id} already carries the dedup string ${dedup}; resolve it, or use another dedupString.`,
+        400,
+        { OpsItemId: id },
+      );
+    await ctx
+      .transaction(async (tx) => {
+        if (next.open_dedup !== null && next.open_dedup !== row.open_dedup && dedup !== null) {
+          const open = await findOpenDuplicate(tx.db, ctx.scope, dedup, row.ops_item_id);
+          if (open) throw alreadyOpen(open.ops_item_id);
         }
-      }
-      const { ops_item_id: _id, account_id: _a, region: _r, ...changes } = next;
-      // Compare-and-set on the version: two updates at once both count, neither is lost silently.
-      const res = await opsDb(tx.db)
-        .updateTable("ops_items")
-        .set(changes)
-        .where("ops_item_id", "=", row.ops_item_id)
-        .where("version", "=", row.version)
-        .executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) {
-        throw new ApiError("OpsItemConflictException", `OpsItem ${row.ops_item_id} changed while this update ran; get it again and retry.`);
-      }
-      await recordTimeline(tx.db, ctx.scope, next, "OpsItem Update", timelineDetail(next, changed), ctx.principal.arn, now);
-      tx.publish(opsItemEvent(ctx.scope, next, "Update", changed));
-    });
+        const { ops_item_id: _id, account_id: _a, region: _r, ...changes } = next;
+        // Compare-and-set on the version: two updates at once both count, neither is lost silently.
+        const res = await opsDb(tx.db)
+          .updateTable("ops_items")
+          .set(changes)
+          .where("ops_item_id", "=", row.ops_item_id)
+          .where("version", "=", row.version)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) !== 1) {
+          throw new ApiError("OpsItemConflictException", `OpsItem ${row.ops_item_id} changed while this update ran; get it again and retry.`);
+        }
+        await recordTimeline(tx.db, ctx.scope, next, "OpsItem Update", timelineDetail(next, changed), ctx.principal.arn, now);
+        tx.publish(opsItemEvent(ctx.scope, next, "Update", changed));
+      })
+      .catch(async (e) => {
+        // Another replica opened an item with this dedup string between the check and the write.
+        if (!isUniqueViolation(e) || dedup === null) throw e;
+        const open = await findOpenDuplicate(ctx.services.db, ctx.scope, dedup, row.ops_item_id);
+        throw alreadyOpen(open?.ops_item_id ?? "(another)");
+      });
     return {};
   },
 });

@@ -16,8 +16,9 @@ import { ApiError } from "../../errors.js";
 import { isNumberAndString, pageOf, pageRequest } from "../../http/paging.js";
 import { ANY_RESOURCE, op } from "../../runtime.js";
 import { inScope } from "../../storage/scope.js";
-import { opsItemPredicate } from "./filters.js";
-import { onOpsItem, opsItemRef, recordTimeline } from "./ops-items.js";
+import { opsItemPredicate, sqlCondition } from "./filters.js";
+import { onOpsItem, opsItemRef } from "./ops-items.js";
+import { recordTimeline } from "./timeline.js";
 import { date, invalidParameter, opsItemSummary, requireOpsItem } from "./store.js";
 import { type OpsItemRow, opsDb, type RelatedItemRow } from "./tables.js";
 
@@ -28,15 +29,30 @@ export const describeOpsItems = op<DescribeOpsItemsRequest, DescribeOpsItemsResp
   resources: ANY_RESOURCE,
   async handle(ctx, input) {
     const filters = input.OpsItemFilters ?? [];
+    // Checks every filter's key and operator (ValidationException) before any query.
     const matches = opsItemPredicate(filters);
-    const rows = await opsDb(ctx.services.db).selectFrom("ops_items").selectAll().where(inScope(ctx.scope)).execute();
+    const conditions = filters.map(sqlCondition);
+    let q = opsDb(ctx.services.db).selectFrom("ops_items").selectAll().where(inScope(ctx.scope));
+    for (const c of conditions) if (c) q = q.where(c);
+    const query = filters.map((f) => [f.Key, f.Operator, f.Values]);
     // Newest first, as OpsCenter lists them; the key (creation time, id) never shifts between pages.
+    if (conditions.every((c) => c !== undefined)) {
+      // Every filter is a column condition: the page is read in SQL.
+      const page = pageRequest<[number, string]>(ctx, input, { query, defaultSize: 10, isKey: isNumberAndString });
+      const after = page.after;
+      if (after) q = q.where((eb) => eb.or([eb("created_at", "<", after[0]), eb.and([eb("created_at", "=", after[0]), eb("ops_item_id", "<", after[1])])]));
+      const rows = await q
+        .orderBy("created_at", "desc")
+        .orderBy("ops_item_id", "desc")
+        .limit(page.size + 1)
+        .execute();
+      const { items, nextToken } = page.finish(rows, (r) => [Number(r.created_at), r.ops_item_id]);
+      return { OpsItemSummaries: items.map((r) => opsItemSummary(ctx.scope, r)), NextToken: nextToken };
+    }
+    // Contains, operational data, resources: SQL narrows by the other filters, the predicate decides.
+    const rows = await q.execute();
     const key = (r: OpsItemRow) => `${String(Number(r.created_at)).padStart(15, "0")}|${r.ops_item_id}`;
-    const page = pageOf(ctx, rows.filter(matches), key, input, {
-      query: filters.map((f) => [f.Key, f.Operator, f.Values]),
-      defaultSize: 10,
-      descending: true,
-    });
+    const page = pageOf(ctx, rows.filter(matches), key, input, { query, defaultSize: 10, descending: true });
     return { OpsItemSummaries: page.items.map((r) => opsItemSummary(ctx.scope, r)), NextToken: page.nextToken };
   },
 });

@@ -4,6 +4,7 @@ import type { EventInput } from "../../events/bus.js";
 import { ApiError } from "../../errors.js";
 import type { AnyDb } from "../../storage/database.js";
 import { inScope, type Scope } from "../../storage/scope.js";
+import { dedupHash } from "./dedup.js";
 import { type OpsItemRow, opsDb } from "./tables.js";
 
 export const OPS_ITEM_TAG_TYPE = "OpsItem";
@@ -18,19 +19,7 @@ export const newOpsItemId = () => `oi-${randomBytes(6).toString("hex")}`;
 export const newEventId = (at: number, seq: number) => `${String(at).padStart(15, "0")}-${String(seq).padStart(6, "0")}-${randomBytes(4).toString("hex")}`;
 export const opsItemArn = (scope: Scope, id: string) => `arn:aws:ssm:${scope.region}:${scope.accountId}:opsitem/${id}`;
 
-/** Statuses after which an OpsItem no longer takes duplicates (a new dedup match opens a new item). */
-const CLOSED_STATUSES = new Set([
-  "Resolved",
-  "Closed",
-  "Cancelled",
-  "Failed",
-  "CompletedWithSuccess",
-  "CompletedWithFailure",
-  "Rejected",
-  "Revoked",
-  "TimedOut",
-]);
-export const isOpen = (status: string) => !CLOSED_STATUSES.has(status);
+export { isOpen } from "./dedup.js";
 
 export type OperationalData = Record<string, OpsItemDataValue>;
 
@@ -107,16 +96,11 @@ export function dedupStringOf(data: OperationalData): string | null {
   return s;
 }
 
-/** The open OpsItem that already carries this dedup string, if any. */
+/** The open OpsItem that already carries this dedup string, if any (at most one: a unique index). */
 export function findOpenDuplicate(db: AnyDb, scope: Scope, dedup: string, except?: string): Promise<OpsItemRow | undefined> {
-  let q = opsDb(db)
-    .selectFrom("ops_items")
-    .selectAll()
-    .where(inScope(scope))
-    .where("dedup_string", "=", dedup)
-    .where("status", "not in", [...CLOSED_STATUSES]);
+  let q = opsDb(db).selectFrom("ops_items").selectAll().where(inScope(scope)).where("open_dedup", "=", dedupHash(dedup));
   if (except) q = q.where("ops_item_id", "!=", except);
-  return q.orderBy("created_at").executeTakeFirst();
+  return q.executeTakeFirst();
 }
 
 /** The event openssm publishes on its bus for a created or updated OpsItem (EventBridge's shape). */

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from "kysely";
 import type { AnyDb } from "../../storage/database.js";
+import { dedupHash, isOpen } from "./dedup.js";
 
 /** OpsCenter: the OpsItems, their timeline of events and their related items. */
 export interface OpsCenterTables {
@@ -23,6 +24,11 @@ export interface OpsCenterTables {
     related_ops_items: string;
     /** The /aws/dedup string, while the item carries one. */
     dedup_string: string | null;
+    /**
+     * sha256 of the dedup string while the item is open, else null: unique per account and region, so
+     * two replicas creating the same duplicate at once end with one item (the loser reads the winner's).
+     */
+    open_dedup: string | null;
     version: number;
     created_by: string;
     created_at: number;
@@ -70,6 +76,30 @@ export interface OpsCenterTables {
     created_by: string;
     created_at: number;
   };
+  /** Resource policies (PutResourcePolicy) of OpsItem groups and parameters. */
+  ops_resource_policies: {
+    account_id: string;
+    region: string;
+    resource_arn: string;
+    policy_id: string;
+    /** Changes with every write of the policy: a writer must name the hash it read (optimistic locking). */
+    policy_hash: string;
+    policy: string;
+    created_at: number;
+    modified_at: number;
+  };
+  /**
+   * What each OpsItem rule has already acted on (a failed command's id, a node's loss of contact):
+   * a key seen once, across replicas and repeated reports, opens no second OpsItem.
+   */
+  ops_rule_hits: {
+    account_id: string;
+    region: string;
+    rule: string;
+    subject: string;
+    ops_item_id: string;
+    created_at: number;
+  };
 }
 
 export const opsDb = (db: AnyDb): Kysely<OpsCenterTables> => db as unknown as Kysely<OpsCenterTables>;
@@ -78,6 +108,7 @@ export type OpsItemRow = OpsCenterTables["ops_items"];
 export type OpsItemEventRow = OpsCenterTables["ops_item_events"];
 export type RelatedItemRow = OpsCenterTables["ops_item_related"];
 export type OpsMetadataRow = OpsCenterTables["ops_metadata"];
+export type ResourcePolicyRow = OpsCenterTables["ops_resource_policies"];
 
 export function opsCenterMigrations(): Record<string, Migration> {
   return {
@@ -157,6 +188,56 @@ export function opsCenterMigrations(): Record<string, Migration> {
           .addPrimaryKeyConstraint("ops_metadata_pk", ["account_id", "region", "name"])
           .execute();
         await db.schema.createIndex("ops_metadata_resource").on("ops_metadata").columns(["account_id", "region", "resource_id"]).unique().execute();
+      },
+    },
+    "ops-center-003-open-dedup-policies-rules": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("ops_items").addColumn("open_dedup", "varchar(64)").execute();
+        // Items from before: the oldest open item of each dedup string keeps it (a race could have made two).
+        const d = opsDb(db);
+        const rows = await d
+          .selectFrom("ops_items")
+          .select(["ops_item_id", "account_id", "region", "dedup_string", "status"])
+          .where("dedup_string", "is not", null)
+          .orderBy("created_at")
+          .orderBy("ops_item_id")
+          .execute();
+        const seen = new Set<string>();
+        for (const r of rows) {
+          if (!isOpen(r.status) || r.dedup_string === null) continue;
+          const hash = dedupHash(r.dedup_string);
+          const key = `${r.account_id}|${r.region}|${hash}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          await d.updateTable("ops_items").set({ open_dedup: hash }).where("ops_item_id", "=", r.ops_item_id).execute();
+        }
+        await db.schema.createIndex("ops_items_open_dedup").on("ops_items").columns(["account_id", "region", "open_dedup"]).unique().execute();
+        await db.schema.createIndex("ops_items_created").on("ops_items").columns(["account_id", "region", "created_at", "ops_item_id"]).execute();
+        await db.schema.createIndex("ops_items_status").on("ops_items").columns(["account_id", "region", "status"]).execute();
+        await db.schema.createIndex("ops_items_type").on("ops_items").columns(["account_id", "region", "ops_item_type"]).execute();
+        await db.schema
+          .createTable("ops_resource_policies")
+          .addColumn("account_id", "varchar(12)", (c) => c.notNull())
+          .addColumn("region", "varchar(32)", (c) => c.notNull())
+          .addColumn("resource_arn", "varchar(2048)", (c) => c.notNull())
+          .addColumn("policy_id", "varchar(64)", (c) => c.notNull())
+          .addColumn("policy_hash", "varchar(64)", (c) => c.notNull())
+          .addColumn("policy", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addColumn("modified_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("ops_resource_policies_pk", ["account_id", "region", "policy_id"])
+          .execute();
+        await db.schema.createIndex("ops_resource_policies_resource").on("ops_resource_policies").columns(["account_id", "region", "resource_arn"]).execute();
+        await db.schema
+          .createTable("ops_rule_hits")
+          .addColumn("account_id", "varchar(12)", (c) => c.notNull())
+          .addColumn("region", "varchar(32)", (c) => c.notNull())
+          .addColumn("rule", "varchar(64)", (c) => c.notNull())
+          .addColumn("subject", "varchar(512)", (c) => c.notNull())
+          .addColumn("ops_item_id", "varchar(20)", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .addPrimaryKeyConstraint("ops_rule_hits_pk", ["account_id", "region", "rule", "subject"])
+          .execute();
       },
     },
   };

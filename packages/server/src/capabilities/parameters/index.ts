@@ -41,3 +41,21 @@ export const parametersCapability: Capability = {
     services.scheduler.register(parameterPolicyJob(services));
   },
 };
+
+/** What sharing a parameter through a resource policy depends on (PutResourcePolicy): its tier, type and key. */
+export interface ParameterSharingFacts {
+  name: string;
+  arn: string;
+  tier: string;
+  type: string;
+  keyId: string | null;
+}
+
+/** The parameter an ARN names in the caller's account and region, or undefined when there is none. */
+export async function parameterSharingFacts(ctx: RequestContext, arn: string): Promise<ParameterSharingFacts | undefined> {
+  const ref = reference(ctx, arn);
+  if (ref.selector || ref.elsewhere) return undefined;
+  const head = await getHead(pdb(ctx.services.db), ctx, ref.key);
+  if (!head) return undefined;
+  return { name: head.name, arn: parameterArn(ctx, head.name_key), tier: head.tier, type: head.type, keyId: head.key_id };
+}

@@ -2,7 +2,7 @@ import { ApiError } from "../../errors.js";
 import type { RequestContext, ResourceRef } from "../../runtime.js";
 import { getTags } from "../tags/index.js";
 import { type ParameterReference, parseReference } from "./names.js";
-import { getHead, getVersion, type HeadRow, labeledVersion, pdb, type VersionRow } from "./store.js";
+import { getHead, type HeadRow, pdb, readVersion, type VersionRead, type VersionRow } from "./store.js";
 import { parameterArn } from "./values.js";
 
 /** The tag store's resource type for parameters. */
@@ -40,23 +40,25 @@ export function versionNotFound(name: string, version: number | string): ApiErro
   return new ApiError("ParameterVersionNotFound", `Systems Manager could not find version ${version} of ${name}. Verify the version and try again.`);
 }
 
-/** The version a reference selects (latest, `:version` or `:label`), or ParameterNotFound / ParameterVersionNotFound. */
-export async function resolveVersion(ctx: RequestContext, ref: ParameterReference): Promise<{ head: HeadRow; row: VersionRow }> {
-  const head = await requireHead(ctx, ref);
-  const d = pdb(ctx.services.db);
-  let version = Number(head.version);
-  if (ref.selector?.kind === "version") version = ref.selector.version;
-  if (ref.selector?.kind === "label") {
-    const v = await labeledVersion(d, ctx, ref.key, ref.selector.label);
-    if (v === undefined) {
-      throw new ApiError(
-        "ParameterVersionNotFound",
-        `Systems Manager could not find a version of ${head.name} labeled ${ref.selector.label}. Verify the label and try again.`,
-      );
-    }
-    version = v;
+/** The version a reference selects (latest, `:version` or `:label`), or ParameterNotFound / ParameterVersionNotFound; one query. */
+export async function resolveVersion(ctx: RequestContext, ref: ParameterReference): Promise<{ head: VersionRead["head"]; row: VersionRow }> {
+  if (ref.elsewhere) return resolveElsewhere(ctx, ref);
+  const found = await readVersion(pdb(ctx.services.db), ctx, ref.key, ref.selector);
+  if (!found) throw notFound(ref.name);
+  const { head } = found;
+  if (ref.selector?.kind === "label" && found.labeled === undefined) {
+    throw new ApiError(
+      "ParameterVersionNotFound",
+      `Systems Manager could not find a version of ${head.name} labeled ${ref.selector.label}. Verify the label and try again.`,
+    );
   }
-  const row = await getVersion(d, ctx, ref.key, version);
-  if (!row) throw versionNotFound(head.name, version);
-  return { head, row };
+  const version = ref.selector?.kind === "version" ? ref.selector.version : (found.labeled ?? head.version);
+  if (!found.row) throw versionNotFound(head.name, version);
+  return { head, row: found.row };
+}
+
+/** A reference to another account's or region's parameter: requireHead's refusal. */
+async function resolveElsewhere(ctx: RequestContext, ref: ParameterReference): Promise<never> {
+  await requireHead(ctx, ref);
+  throw notFound(ref.name);
 }

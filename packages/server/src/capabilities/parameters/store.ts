@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import { type AnyDb, tables } from "../../storage/database.js";
 import type { ParameterTables } from "./tables.js";
 import { inScope, type Scope } from "../../storage/scope.js";
@@ -21,16 +21,55 @@ export async function getVersion(d: ParamDb, s: Scope, key: string, version: num
   return d.selectFrom("parameter_versions").selectAll().where(inScope(s)).where("name_key", "=", key).where("version", "=", version).executeTakeFirst();
 }
 
-/** The version a label is attached to, if any. */
-export async function labeledVersion(d: ParamDb, s: Scope, key: string, label: string): Promise<number | undefined> {
+/** What `readVersion` finds: the parameter's name and latest version, the version a label selects, and the version's row. */
+export interface VersionRead {
+  head: Pick<HeadRow, "name" | "name_key" | "version">;
+  /** The version the label names (label selectors only; undefined when no such label). */
+  labeled?: number;
+  /** The selected version's row, or undefined when that version is not retained. */
+  row?: VersionRow;
+}
+
+/**
+ * The parameter and one of its versions in one statement (GetParameter's read path does one round
+ * trip to the database): the latest version, a given version, or the version a label is attached to.
+ * Undefined when the parameter does not exist.
+ */
+export async function readVersion(
+  d: ParamDb,
+  s: Scope,
+  key: string,
+  selector: { kind: "version"; version: number } | { kind: "label"; label: string } | undefined,
+): Promise<VersionRead | undefined> {
+  const labelOf = (eb: ExpressionBuilder<any, any>, label: string) =>
+    eb
+      .selectFrom("parameter_labels as l")
+      .select("l.version")
+      .whereRef("l.account_id", "=", "p.account_id")
+      .whereRef("l.region", "=", "p.region")
+      .whereRef("l.name_key", "=", "p.name_key")
+      .where("l.label", "=", label);
   const row = await d
-    .selectFrom("parameter_labels")
-    .select("version")
-    .where(inScope(s))
-    .where("name_key", "=", key)
-    .where("label", "=", label)
+    .selectFrom("parameters as p")
+    .leftJoin("parameter_versions as v", (j) => {
+      const on = j.onRef("v.account_id", "=", "p.account_id").onRef("v.region", "=", "p.region").onRef("v.name_key", "=", "p.name_key");
+      if (selector?.kind === "version") return on.on("v.version", "=", selector.version);
+      if (selector?.kind === "label") return on.on((eb) => eb("v.version", "=", labelOf(eb, selector.label)));
+      return on.onRef("v.version", "=", "p.version");
+    })
+    .selectAll("v")
+    .select(["p.name as head_name", "p.name_key as head_key", "p.version as head_version"])
+    .$if(selector?.kind === "label", (q) => q.select((eb) => labelOf(eb, (selector as { label: string }).label).as("labeled_version")))
+    .where(inScope(s, "p"))
+    .where("p.name_key", "=", key)
     .executeTakeFirst();
-  return row ? Number(row.version) : undefined;
+  if (!row) return undefined;
+  const { head_name, head_key, head_version, labeled_version, ...version } = row as typeof row & { labeled_version?: number | string | null };
+  return {
+    head: { name: head_name, name_key: head_key, version: Number(head_version) },
+    labeled: labeled_version === null || labeled_version === undefined ? undefined : Number(labeled_version),
+    row: version.version === null || version.version === undefined ? undefined : (version as VersionRow),
+  };
 }
 
 /** Every label of a parameter, by version. */

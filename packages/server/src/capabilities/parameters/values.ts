@@ -57,7 +57,13 @@ export async function presentValue(ctx: RequestContext, row: VersionRow, arn: st
 }
 
 /** The API's Parameter shape for one version. */
-export async function toParameter(ctx: RequestContext, head: HeadRow, row: VersionRow, withDecryption: boolean, selector?: Selector): Promise<Parameter> {
+export async function toParameter(
+  ctx: RequestContext,
+  head: Pick<HeadRow, "name" | "name_key">,
+  row: VersionRow,
+  withDecryption: boolean,
+  selector?: Selector,
+): Promise<Parameter> {
   const arn = parameterArn(ctx, head.name_key);
   return {
     Name: head.name,

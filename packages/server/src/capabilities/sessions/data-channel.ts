@@ -8,7 +8,9 @@ import { addUpgradeRoute, markUpgraded, rejectUpgrade, xmlEscape } from "../../a
 import { upgradeRequest, wireRequest } from "../../http/app.js";
 import type { WireRequest } from "../../http/dispatch.js";
 import { ApiError } from "../../errors.js";
-import type { HttpDeps, RequestContext } from "../../runtime.js";
+import { type ChannelHome, controlChannelHome } from "../../agents/index.js";
+import type { HttpDeps, RequestContext, Services } from "../../runtime.js";
+import { carryToReplica, registerReplicaLink } from "./replica-link.js";
 import type { Side } from "./relay.js";
 import { sessionHub } from "./session-hub.js";
 import { consumeToken, findSessionById, isActive, issueAgentToken } from "./store.js";
@@ -116,13 +118,31 @@ function firstFrame(ws: WebSocket): Promise<{ open: OpenDataChannelInput; early:
   });
 }
 
+interface Admitted {
+  side: Side;
+  clientId: string;
+  /** The replica holding the session's relay when it is not this one (the socket is carried there). */
+  relayElsewhere?: ChannelHome;
+}
+
+/**
+ * Where a session's relay is: here when this replica has it or holds the node's control channel (or
+ * nobody does), else on the live replica holding the node's control channel.
+ */
+async function relayHome(services: Services, sessionId: string, target: string): Promise<ChannelHome | undefined> {
+  if (sessionHub(services).local(sessionId)) return undefined;
+  const home = await controlChannelHome(services, target);
+  return home && !home.local ? home : undefined;
+}
+
 /** Whose side a socket is, checked: the agent by its signature and token, the client by its token. */
-async function admit(deps: HttpDeps, wire: WireRequest, sessionId: string, open: OpenDataChannelInput): Promise<{ side: Side; clientId: string }> {
+async function admit(deps: HttpDeps, wire: WireRequest, sessionId: string, open: OpenDataChannelInput): Promise<Admitted> {
   const services = deps.services;
   const row = await findSessionById(services.db, sessionId);
   const ended = !row || !isActive(row.status) || row.status === "Terminating";
-  // A client may still join a session that just ended by itself, to see its last output.
-  const lateClient = !open.ClientInstanceId && sessionHub(services).local(sessionId)?.awaitingClient === true;
+  const relayElsewhere = row ? await relayHome(services, sessionId, row.target) : undefined;
+  // A client may still join a session that just ended by itself, to see its last output (the relay decides).
+  const lateClient = !open.ClientInstanceId && (relayElsewhere !== undefined || sessionHub(services).local(sessionId)?.awaitingClient === true);
   if (!row || (ended && !lateClient)) throw new ApiError("BadRequestException", ALREADY_TERMINATED);
   const token = typeof open.TokenValue === "string" ? open.TokenValue : "";
   const now = services.clock.now();
@@ -134,12 +154,12 @@ async function admit(deps: HttpDeps, wire: WireRequest, sessionId: string, open:
     if (!(await consumeToken(services.db, row, "agent", token, now))) {
       throw new ApiError("AccessDeniedException", "The data-channel token is not valid: it was used already, has expired, or belongs to another session.");
     }
-    return { side: "agent", clientId: String(open.ClientId ?? "") };
+    return { side: "agent", clientId: String(open.ClientId ?? ""), relayElsewhere };
   }
   if (!(await consumeToken(services.db, row, "client", token, now))) {
     throw new ApiError("AccessDeniedException", "The session token is not valid: it was used already or has expired. Call ResumeSession for a new one.");
   }
-  return { side: "client", clientId: String(open.ClientId ?? "") };
+  return { side: "client", clientId: String(open.ClientId ?? ""), relayElsewhere };
 }
 
 function handleUpgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -158,7 +178,12 @@ function handleUpgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
     void (async () => {
       try {
         const { open, early } = await firstFrame(ws);
-        const { side, clientId } = await admit(deps, wire, sessionId, open);
+        const { side, clientId, relayElsewhere } = await admit(deps, wire, sessionId, open);
+        if (relayElsewhere) {
+          (ws as WebSocket & { stopEarly?: () => void }).stopEarly?.();
+          await carryToReplica(deps.services, ws, relayElsewhere, { sessionId, side, clientId }, early);
+          return;
+        }
         const relay = await sessionHub(deps.services).relayFor(sessionId);
         (ws as WebSocket & { stopEarly?: () => void }).stopEarly?.();
         if (!relay) throw new ApiError("BadRequestException", ALREADY_TERMINATED);
@@ -178,6 +203,7 @@ function handleUpgrade(deps: HttpDeps, wss: WebSocketServer, req: IncomingMessag
 /** The data channel: CreateDataChannel for agents and the websocket both ends of a session open. */
 export function registerDataChannel(app: FastifyInstance, deps: HttpDeps): void {
   registerCreateDataChannel(app, deps);
+  registerReplicaLink(app, deps);
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   addUpgradeRoute(app.server as Server, PREFIX, (req, socket, head) => handleUpgrade(deps, wss, req, socket, head), deps.services.log);
   // preClose: before the server waits for its connections to end (an onClose hook would run after).

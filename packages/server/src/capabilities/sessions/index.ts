@@ -8,10 +8,12 @@ import { registerDataChannel } from "./data-channel.js";
 import { describeOperations } from "./ops-describe.js";
 import { startOperations } from "./ops-start.js";
 import { purgeExpiredRecordings } from "./recording.js";
+import { registerRecordingRoute } from "./recording-route.js";
 import { sessionHub } from "./session-hub.js";
 import { expiredSessions } from "./store.js";
 import { ACTIVE_STATUSES, sessionDb, sessionMigrations } from "./tables.js";
 import { inScope } from "../../storage/scope.js";
+import { wakeups } from "../../cluster/wakeups.js";
 
 export { toAsciicast, transcript } from "./asciicast.js";
 export { readRecording, type RecordedEvent } from "./recording.js";
@@ -63,10 +65,18 @@ export const sessionsCapability: Capability = {
     services.scheduler.register(timeoutJob(services));
     sessionHub(services).start();
     onControlMessage(services, MessageType.AgentTaskComplete, (s, channel, msg) => onAgentTaskComplete(s, channel.instanceId, msg));
-    services.own(SUBSCRIPTIONS).push(onNodeDeregistered(services, (scope, id) => endSessionsOfNode(services, scope, id)));
+    services.own(SUBSCRIPTIONS).push(
+      onNodeDeregistered(services, (scope, id) => endSessionsOfNode(services, scope, id)),
+      wakeups(services).on("session-ended", (id) => {
+        sessionHub(services)
+          .endedElsewhere(id)
+          .catch((err) => services.log.warn({ err, sessionId: id }, "could not end a session ended on another replica"));
+      }),
+    );
   },
   http(app, deps) {
     registerDataChannel(app, deps);
+    registerRecordingRoute(app, deps);
   },
   async stop(services) {
     for (const unsubscribe of services.own(SUBSCRIPTIONS).splice(0)) unsubscribe();

@@ -36,7 +36,8 @@ const startSession = op<StartSessionRequest, StartSessionResponse>({
     if (!home) throw notConnected(target);
     const runAs = SHELL_TYPES.includes(plan.sessionType) ? runAsUser(plan.prefs, ctx.principal.tags) : undefined;
 
-    const sessionId = newSessionId(ctx.principal.name);
+    // An assumed role's session (Role/SessionName) names sessions by its session name, as AWS does.
+    const sessionId = newSessionId(ctx.principal.name.slice(ctx.principal.name.lastIndexOf("/") + 1));
     const prefs = plan.prefs;
     await sessionDb(services.db)
       .insertInto("sessions")

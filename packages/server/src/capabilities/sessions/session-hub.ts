@@ -1,4 +1,5 @@
 import type { ServerSlot, Services } from "../../runtime.js";
+import { wakeups } from "../../cluster/wakeups.js";
 import { sendChannelClosed } from "./control-link.js";
 import { type EndReason, SessionRelay } from "./relay.js";
 import { findSessionById, isActive, type Scope, setStatus } from "./store.js";
@@ -70,6 +71,19 @@ export class SessionHub {
     const now = this.services.clock.now();
     sendChannelClosed(this.services, row);
     await setStatus(this.services.db, sessionId, "Terminated", now);
+    // The relay (or the node's channel) may be on another replica: wake it rather than wait for its watch.
+    wakeups(this.services).publish("session-ended", sessionId);
+  }
+
+  /** Another replica ended the session: close the relay here, or tell the agent when its channel is here. */
+  async endedElsewhere(sessionId: string): Promise<void> {
+    const relay = this.relays.get(sessionId);
+    if (relay) {
+      if (!relay.ending) relay.end("terminated");
+      return;
+    }
+    const row = await findSessionById(this.services.db, sessionId);
+    if (row) sendChannelClosed(this.services, row);
   }
 
   /** Closes local relays whose sessions another replica ended. */

@@ -68,7 +68,9 @@ export const updateServiceSetting = op<UpdateServiceSettingRequest, UpdateServic
   resources: resource,
   async handle(ctx, input, definition) {
     const value = String(input.SettingValue);
-    if (!definition.allowed.includes(value)) {
+    const problem = definition.check?.(value);
+    if (problem) throw new ApiError("ValidationException", `${value} is not a value of ${definition.id}: ${problem}.`);
+    if (!definition.check && !definition.allowed.includes(value)) {
       throw new ApiError("ValidationException", `${value} is not a value of ${definition.id}: use one of ${definition.allowed.join(", ")}.`);
     }
     await writeSetting(ctx.services.db, ctx, definition.id, value, ctx.services.clock.now(), ctx.principal.arn);

@@ -14,6 +14,8 @@ export function validateChangeTemplate(c: Checker, content: Record<string, any>)
   const steps = content.mainSteps as Record<string, any>[];
   if (!steps.some((s) => s.action === "aws:approve"))
     c.fail(["mainSteps"], "must hold an aws:approve step: a change template names who approves its change requests.");
+  const levels = steps.filter((s) => s.action === "aws:approve").length;
+  if (levels > 5) c.fail(["mainSteps"], `has ${levels} approval levels (aws:approve steps); Change Manager allows at most 5. Merge levels.`);
   if (content.executableRunBooks !== undefined) {
     c.array(content.executableRunBooks, ["executableRunBooks"], "a list of {name, version}").forEach((r, i) => {
       const book = c.object(r, ["executableRunBooks", i], "an object with name and version");

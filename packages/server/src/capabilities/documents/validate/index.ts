@@ -1,6 +1,7 @@
 import { ApiError } from "../../../errors.js";
 import { parseContent } from "../content.js";
 import type { DocumentFormat } from "../types.js";
+import { CEDAR_POLICY_TYPES, validateApprovalPolicy } from "./approval-policy.js";
 import { validateAutomation } from "./automation.js";
 import { validateCalendar } from "./calendar.js";
 import { validateChangeTemplate } from "./change-template.js";
@@ -22,7 +23,6 @@ export const PARSED_ONLY_TYPES = [
   "ProblemAnalysisTemplate",
   "QuickSetup",
   "ManualApprovalPolicy",
-  "AutoApprovalPolicy",
 ];
 
 /** Which formats each document type may be written in. */
@@ -41,6 +41,7 @@ export function validateDocumentContent(type: string, format: DocumentFormat, ra
   if (type === "DeploymentStrategy") {
     throw new ApiError("InvalidDocumentType", "DeploymentStrategy documents are reserved for AWS AppConfig's internal use; they can't be created.");
   }
+  if (CEDAR_POLICY_TYPES.includes(type)) return validateApprovalPolicy(type, format, raw);
   checkFormat(type, format);
   const content = parseContent(raw, format);
   const c = new Checker(raw, format, type);
