@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
@@ -322,6 +323,25 @@ function httpCase(server: TestServer, random: () => number): { label: string; re
   return { label, request: Buffer.concat([Buffer.from(`${head.join("\r\n")}\r\n\r\n`, "latin1"), Buffer.isBuffer(body) ? body : Buffer.from(body)]) };
 }
 
+/** POSTs `body`; the answer's status, or 0 when the connection closed before any answer arrived. */
+function postOversized(url: string, body: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (status: number) => {
+      if (!settled) {
+        settled = true;
+        resolve(status);
+      }
+    };
+    const req = httpRequest(url, { method: "POST", headers: { "content-length": body.length } }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on("error", () => setTimeout(() => done(0), 200));
+    req.end(body);
+  });
+}
+
 describe("fuzzing the HTTP routes beside the JSON API", () => {
   let server: TestServer;
   before(async () => {
@@ -344,9 +364,11 @@ describe("fuzzing the HTTP routes beside the JSON API", () => {
       if (server.process.exitCode !== null) assert.fail(`the server exited after ${c.label}:\n${server.output().slice(-3000)}`);
     }
     // One body over the limit, on each route that takes a body.
+    // The server may answer 413 and close before the client has written the whole body; the client
+    // then sees EPIPE or a reset instead of the answer (status 0 below), which is a refusal too.
     for (const path of ["/_openssm/clock", "/v1/control-channel/x", "/v1/data-channel/x"]) {
-      const res = await fetch(`${server.endpoint}${path}`, { method: "POST", body: Buffer.alloc(3 * 1024 * 1024, 0x7b) });
-      if (res.status !== 413) problems.push(`${res.status} for a 3 MB body to ${path}`);
+      const status = await postOversized(`${server.endpoint}${path}`, Buffer.alloc(3 * 1024 * 1024, 0x7b));
+      if (status !== 413 && status !== 0) problems.push(`${status} for a 3 MB body to ${path}`);
     }
     t.diagnostic(`statuses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
     assert.deepEqual(problems, []);
