@@ -1,8 +1,8 @@
 import type { StartAccessRequestRequest, StartAccessRequestResponse } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
-import type { PolicyDocument } from "../../iam/policy.js";
-import { op, type RequestContext } from "../../runtime.js";
+import { op } from "../../runtime.js";
 import { getNode, nodeArn, nodeTags } from "../nodes/index.js";
+import { openOpsItem } from "../ops-center/index.js";
 import { decideAccess } from "./approval-policies.js";
 import { accessRequestEvent } from "./events.js";
 import { insertAccessRequest } from "./store.js";
@@ -28,30 +28,6 @@ function targetOf(input: StartAccessRequestRequest): string {
   if (values.length !== 1) throw validation(`Targets InstanceIds holds ${values.length} values; ${hint}.`);
   if (!NODE_ID.test(values[0])) throw validation(`${values[0]} is not a managed node id (mi- and 17 hexadecimal digits); ${hint}.`);
   return values[0];
-}
-
-/** What the access-request service may do on the requester's behalf: open and decide the request's OpsItem. */
-const OPS_ITEM_WRITER = (ctx: RequestContext): PolicyDocument => ({
-  Version: "2012-10-17",
-  Statement: [
-    {
-      Effect: "Allow",
-      Action: ["ssm:CreateOpsItem", "ssm:UpdateOpsItem", "ssm:DeleteOpsItem", "ssm:AddTagsToResource"],
-      Resource: [`arn:aws:ssm:${ctx.region}:${ctx.accountId}:opsitem/*`],
-    },
-  ],
-});
-
-async function opsItemCall(ctx: RequestContext, operation: string, input: Record<string, unknown>, requestId?: string) {
-  return ctx.services.api.invoke({
-    service: "ssm",
-    operation,
-    input,
-    principal: ctx.principal,
-    policies: [OPS_ITEM_WRITER(ctx)],
-    region: ctx.region,
-    source: `access-request${requestId ? `:${requestId}` : ""}`,
-  });
 }
 
 export const startAccessRequest = op<StartAccessRequestRequest, StartAccessRequestResponse, { target: string; tags: Record<string, string> }>({
@@ -85,59 +61,50 @@ export const startAccessRequest = op<StartAccessRequestRequest, StartAccessReque
     const now = ctx.now().getTime();
     const endsAt = now + AUTO_APPROVAL_WINDOW_MS;
     const details = { requester, targetId: target, reason, approvalPolicy: outcome.policy, grantEndTime: new Date(endsAt).toISOString() };
-    const created = await opsItemCall(ctx, "CreateOpsItem", {
+    const opsItem = {
       Title: `Just-in-time access request for ${target}`,
       Description: reason,
       Source: "SSM",
       OpsItemType: "/aws/accessrequest",
       OperationalData: {
-        "/aws/resources": { Type: "SearchableString", Value: JSON.stringify([{ arn: nodeArn(ctx, target) }]) },
-        "/openssm/accessrequest": { Type: "SearchableString", Value: JSON.stringify(details) },
+        "/aws/resources": { Type: "SearchableString" as const, Value: JSON.stringify([{ arn: nodeArn(ctx, target) }]) },
+        "/openssm/accessrequest": { Type: "SearchableString" as const, Value: JSON.stringify(details) },
       },
       ...(input.Tags?.length ? { Tags: input.Tags } : {}),
-    });
-    const id = String(created.OpsItemId);
-    const row: AccessRequestRow = {
-      access_request_id: id,
-      account_id: ctx.accountId,
-      region: ctx.region,
-      requester_arn: requester,
-      target,
-      reason,
-      status: "Approved",
-      decision: `auto-approved by ${outcome.policy} (${outcome.statements.join(", ")})`,
-      created_at: now,
-      decided_at: now,
-      grant_ends_at: endsAt,
-      token_principal_arn: null,
     };
-    try {
-      await ctx.transaction(async (tx) => {
-        await insertAccessRequest(tx.db, row);
-        tx.publish(
-          accessRequestEvent(ctx, {
-            accessRequestId: id,
-            requester,
-            target,
-            status: "Approved",
-            reason: row.decision,
-            policy: outcome.policy,
-            statements: outcome.statements,
-            grantEndsAt: endsAt,
-          }),
-        );
-      });
-    } catch (e) {
-      // Nothing half-created: without its request the OpsItem goes too.
-      await opsItemCall(ctx, "DeleteOpsItem", { OpsItemId: id }, id).catch((err) =>
-        ctx.services.log.warn({ err, id }, "could not remove the OpsItem of a failed access request"),
+    const decision = `auto-approved by ${outcome.policy} (${outcome.statements.join(", ")})`;
+    // The request, its OpsItem (opened Approved: the decision is made) and the event commit together.
+    const id = await ctx.transaction(async (tx) => {
+      const { id } = await openOpsItem(tx, ctx.scope, requester, now, opsItem, "Approved");
+      const row: AccessRequestRow = {
+        access_request_id: id,
+        account_id: ctx.accountId,
+        region: ctx.region,
+        requester_arn: requester,
+        target,
+        reason,
+        status: "Approved",
+        decision,
+        created_at: now,
+        decided_at: now,
+        grant_ends_at: endsAt,
+        token_principal_arn: null,
+      };
+      await insertAccessRequest(tx.db, row);
+      tx.publish(
+        accessRequestEvent(ctx, {
+          accessRequestId: id,
+          requester,
+          target,
+          status: "Approved",
+          reason: decision,
+          policy: outcome.policy,
+          statements: outcome.statements,
+          grantEndsAt: endsAt,
+        }),
       );
-      throw e;
-    }
-    // The grant stands once committed; the OpsItem's status follows it (a failure here is logged, not the caller's).
-    await opsItemCall(ctx, "UpdateOpsItem", { OpsItemId: id, Status: "Approved" }, id).catch((err) =>
-      ctx.services.log.warn({ err, id }, "could not mark the access request's OpsItem Approved"),
-    );
+      return id;
+    });
     return { AccessRequestId: id };
   },
 });

@@ -1,5 +1,5 @@
 import { ApiError } from "../../errors.js";
-import type { Capability, RequestContext, Services } from "../../runtime.js";
+import type { Capability, RequestContext, Services, Tx } from "../../runtime.js";
 import { stopExecutor, kick, wakeDue } from "./executor.js";
 import { registerTaskType } from "../maintenance-windows/index.js";
 import { automationTask } from "./maintenance-window-task.js";
@@ -7,7 +7,7 @@ import { getAutomationExecution, describeAutomationExecutions, describeAutomatio
 import { sendAutomationSignal, stopAutomationExecution } from "./ops-control.js";
 import { getExecutionPreview, startExecutionPreview } from "./ops-preview.js";
 import { startAutomationExecution } from "./ops-start.js";
-import { createExecution, EXECUTION_TAG_TYPE, insertExecution, prepareStart, type StartRequest } from "./start.js";
+import { createExecution, EXECUTION_TAG_TYPE, type PreparedStart, prepareStart, type StartRequest, writeExecution } from "./start.js";
 import { executionArn } from "./statuses.js";
 import { getExecution, getScopedExecution, parseJson } from "./store.js";
 import { automationMigrations } from "./tables.js";
@@ -30,13 +30,21 @@ export async function startAutomation(ctx: RequestContext, request: StartRequest
 /**
  * Starts the execution of a change request (Change Manager's StartChangeRequestExecution, which the
  * dispatcher authorized on the template): `request.changeRequest` holds the composed runbook and the
- * OpsItem. Resolves and records it as StartAutomationExecution does, without a second authorization
- * as StartAutomationExecution; the runbook's own steps act with the requester's permissions.
+ * OpsItem. Resolves it as StartAutomationExecution does (nothing is written yet), without a second
+ * authorization as StartAutomationExecution; the runbook's own steps act with the requester's permissions.
  */
-export async function startChangeRequestAutomation(ctx: RequestContext, request: StartRequest & { changeRequest: object }): Promise<string> {
-  const id = await insertExecution(ctx, await prepareStart(ctx, request));
-  kick(ctx.services, id);
-  return id;
+export function prepareChangeRequestAutomation(ctx: RequestContext, request: StartRequest & { changeRequest: object }): Promise<PreparedStart> {
+  return prepareStart(ctx, request);
+}
+
+/** Records a prepared change-request execution in the caller's transaction; call `kickExecution` once it committed. */
+export function writeChangeRequestAutomation(tx: Tx, ctx: RequestContext, prepared: PreparedStart): Promise<string> {
+  return writeExecution(tx, ctx, prepared);
+}
+
+/** Hands a committed execution to the executor. */
+export function kickExecution(services: Services, id: string): void {
+  kick(services, id);
 }
 
 export interface AutomationStatus {

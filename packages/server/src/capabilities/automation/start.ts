@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Runbook as ChangeRunbook } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
-import type { RequestContext } from "../../runtime.js";
+import type { RequestContext, Tx } from "../../runtime.js";
 import { getDocumentForExecution, type ResolvedDocument, resolveParameters, toApiParameterValues } from "../documents/index.js";
 import { resolveTargets } from "../nodes/index.js";
 import { putTags } from "../tags/index.js";
@@ -264,13 +264,16 @@ export function freshProgress(nextStep: string | null, now: number) {
 
 /** Records a new execution (Pending) and its tags; the executor takes it from there. Returns its id. */
 export async function insertExecution(ctx: RequestContext, p: PreparedStart): Promise<string> {
+  return ctx.transaction((tx) => writeExecution(tx, ctx, p));
+}
+
+/** Writes a prepared execution (row, tags, Pending event) in the caller's transaction; the caller kicks the executor after the commit. */
+export async function writeExecution(tx: Tx, ctx: RequestContext, p: PreparedStart): Promise<string> {
   const id = p.request.executionId ?? randomUUID();
   const row = executionRow(ctx, p, { id });
-  await ctx.transaction(async (tx) => {
-    await automationDb(tx.db).insertInto("automation_executions").values(row).execute();
-    if (p.request.tags?.length) await putTags(tx.db, ctx.scope, EXECUTION_TAG_TYPE, id, p.request.tags);
-    tx.publish(executionEvent(row, "Pending", row.started_at));
-  });
+  await automationDb(tx.db).insertInto("automation_executions").values(row).execute();
+  if (p.request.tags?.length) await putTags(tx.db, ctx.scope, EXECUTION_TAG_TYPE, id, p.request.tags);
+  tx.publish(executionEvent(row, "Pending", row.started_at));
   return id;
 }
 

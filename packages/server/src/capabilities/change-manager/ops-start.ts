@@ -2,15 +2,15 @@ import { createHash, randomUUID } from "node:crypto";
 import type { StartChangeRequestExecutionRequest, StartChangeRequestExecutionResult } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
-import { startChangeRequestAutomation } from "../automation/index.js";
+import { kickExecution, prepareChangeRequestAutomation, writeChangeRequestAutomation } from "../automation/index.js";
 import { calendarState, isoSeconds } from "../calendar/index.js";
 import { getDocumentForExecution, type ResolvedDocument, resolveParameters } from "../documents/index.js";
+import { insertOpsItem, opsItemRowOf } from "../ops-center/index.js";
 import { serviceSettingValue } from "../settings/index.js";
 import { approverListOf, resolveApprovers } from "./approvers.js";
 import { composeRunbook } from "./compose.js";
 import { CHANGE_TEMPLATE } from "./ops-template-review.js";
 import { allReviews, statusOf } from "./reviews.js";
-import { serviceCall } from "./service-calls.js";
 import { CALENDAR_OVERRIDE_APPROVERS, REQUIRE_APPROVED_TEMPLATES } from "./settings.js";
 import { changeDb } from "./tables.js";
 import { readTemplate } from "./template.js";
@@ -196,13 +196,15 @@ export const startChangeRequestExecution = op<StartChangeRequestExecutionRequest
       runbook,
     });
     const name = input.ChangeRequestName ?? doc.name;
-    const created = await serviceCall(ctx.services, ctx.principal, ctx.region, executionId, "CreateOpsItem", {
+    // The OpsItem's row is made (and checked) first, so the execution can name it; then the OpsItem,
+    // the tracking row and the execution commit together, or none of them does.
+    const { row: opsItemRow, tags: opsItemTags } = opsItemRowOf(ctx.scope, ctx.principal.arn, now, {
       Title: name.slice(0, 1024),
       Description: (input.ChangeDetails ?? template.description ?? `Change request for template ${doc.name}`).slice(0, 2048),
       Source: "ssm",
       OpsItemType: "/aws/changerequest",
-      ...(scheduled !== undefined ? { PlannedStartTime: scheduled / 1000 } : {}),
-      ...(scheduledEnd !== undefined ? { PlannedEndTime: scheduledEnd / 1000 } : {}),
+      ...(scheduled !== undefined ? { PlannedStartTime: new Date(scheduled) } : {}),
+      ...(scheduledEnd !== undefined ? { PlannedEndTime: new Date(scheduledEnd) } : {}),
       OperationalData: {
         "/openssm/changerequest/execution": { Value: executionId, Type: "SearchableString" },
         "/openssm/changerequest/template": { Value: `${doc.name}:${doc.version}`, Type: "SearchableString" },
@@ -211,50 +213,46 @@ export const startChangeRequestExecution = op<StartChangeRequestExecutionRequest
         "/openssm/changerequest/requester": { Value: ctx.principal.arn, Type: "SearchableString" },
       },
     });
-    const opsItemId = String(created.OpsItemId);
-    try {
-      await ctx.transaction(async (tx) => {
-        await changeDb(tx.db)
-          .insertInto("change_requests")
-          .values({
-            execution_id: executionId,
-            account_id: ctx.accountId,
-            region: ctx.region,
-            ops_item_id: opsItemId,
-            requester_arn: ctx.principal.arn,
-            recorded: "[]",
-            seen: "",
-            client_token: input.ClientToken ?? null,
-            request_hash: requestHash,
-            done: 0,
-            created_at: now,
-          })
-          .execute();
-      });
-      await startChangeRequestAutomation(ctx, {
-        executionId,
-        documentName: doc.name,
-        documentVersion: doc.version,
-        parameters: input.Parameters,
-        tags: input.Tags?.map((t) => ({ Key: String(t.Key), Value: String(t.Value) })),
-        clientToken: input.ClientToken,
-        changeRequest: {
-          runbook: composed,
-          opsItemId,
-          info: {
-            ChangeRequestName: input.ChangeRequestName,
-            ScheduledTime: scheduled,
-            ScheduledEndTime: scheduledEnd,
-            Runbooks: [runbook],
-          },
+    const opsItemId = opsItemRow.ops_item_id;
+    const prepared = await prepareChangeRequestAutomation(ctx, {
+      executionId,
+      documentName: doc.name,
+      documentVersion: doc.version,
+      parameters: input.Parameters,
+      tags: input.Tags?.map((t) => ({ Key: String(t.Key), Value: String(t.Value) })),
+      clientToken: input.ClientToken,
+      changeRequest: {
+        runbook: composed,
+        opsItemId,
+        info: {
+          ChangeRequestName: input.ChangeRequestName,
+          ScheduledTime: scheduled,
+          ScheduledEndTime: scheduledEnd,
+          Runbooks: [runbook],
         },
-      });
-    } catch (e) {
-      // Nothing half-created: the OpsItem and the tracking row go with the execution that did not start.
-      await changeDb(ctx.services.db).deleteFrom("change_requests").where("execution_id", "=", executionId).execute();
-      await serviceCall(ctx.services, ctx.principal, ctx.region, executionId, "DeleteOpsItem", { OpsItemId: opsItemId }).catch(() => undefined);
-      throw e;
-    }
+      },
+    });
+    await ctx.transaction(async (tx) => {
+      await insertOpsItem(tx, ctx.scope, opsItemRow, opsItemTags);
+      await changeDb(tx.db)
+        .insertInto("change_requests")
+        .values({
+          execution_id: executionId,
+          account_id: ctx.accountId,
+          region: ctx.region,
+          ops_item_id: opsItemId,
+          requester_arn: ctx.principal.arn,
+          recorded: "[]",
+          seen: "",
+          client_token: input.ClientToken ?? null,
+          request_hash: requestHash,
+          done: 0,
+          created_at: now,
+        })
+        .execute();
+      await writeChangeRequestAutomation(tx, ctx, prepared);
+    });
+    kickExecution(ctx.services, executionId);
     trackNow(ctx.services, executionId);
     return { AutomationExecutionId: executionId };
   },

@@ -18,6 +18,8 @@ import { startRules, stopRules } from "./rule-runner.js";
 import { getOpsItem, OPS_ITEM_TAG_TYPE, opsItemArn } from "./store.js";
 import { opsCenterMigrations, opsDb } from "./tables.js";
 
+export { insertOpsItem } from "./create.js";
+export { openOpsItem, opsItemRowOf } from "./ops-items.js";
 export { OPS_ITEM_TAG_TYPE, opsItemArn } from "./store.js";
 
 /**

@@ -10,10 +10,11 @@ import type {
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
 import { requestTagKeys } from "../../iam/authorize.js";
-import { op, type RequestContext } from "../../runtime.js";
+import { op, type RequestContext, type Tx } from "../../runtime.js";
+import type { Scope } from "../../storage/scope.js";
 import { isUniqueViolation } from "../../storage/database.js";
-import { deleteAllTags, getTags, tagProblem } from "../tags/index.js";
-import { insertOpsItem } from "./create.js";
+import { deleteAllTags, getTags, type Tag, tagProblem } from "../tags/index.js";
+import { type Created, insertOpsItem } from "./create.js";
 import { authorizeCrossAccount } from "./cross-account.js";
 import { openDedupOf } from "./dedup.js";
 import { checkOpsItemLimits } from "./limits.js";
@@ -88,6 +89,58 @@ export async function onOpsItem(ctx: RequestContext, id: string | undefined) {
   return { resources: [opsItemRef(ctx, row.ops_item_id)], prepared: row };
 }
 
+/**
+ * A new OpsItem's row and tags from CreateOpsItem's input, checked as CreateOpsItem checks it (type,
+ * operational data, tags, limits). `status` is the status it opens in (a decided access request opens Approved).
+ */
+export function opsItemRowOf(scope: Scope, by: string, now: number, input: CreateOpsItemRequest, status = "Open"): { row: OpsItemRow; tags: Tag[] } {
+  const type = input.OpsItemType ?? DEFAULT_OPS_ITEM_TYPE;
+  if (!KNOWN_TYPES.has(type)) {
+    throw invalidParameter(["OpsItemType"], `OpsItemType ${type} is not one of ${[...KNOWN_TYPES].join(", ")}.`);
+  }
+  const data = normalizeData(input.OperationalData);
+  checkOperationalData(data);
+  const tags = (input.Tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") }));
+  const problem = tagProblem({}, tags);
+  if (problem) throw invalidParameter(["Tags"], problem);
+  const dedup = dedupStringOf(data);
+  const row: OpsItemRow = {
+    ops_item_id: newOpsItemId(),
+    account_id: scope.accountId,
+    region: scope.region,
+    ops_item_type: type,
+    title: String(input.Title),
+    description: String(input.Description),
+    source: String(input.Source),
+    status,
+    severity: input.Severity ?? null,
+    priority: input.Priority ?? null,
+    category: input.Category ?? null,
+    operational_data: JSON.stringify(data),
+    notifications: JSON.stringify((input.Notifications ?? []).map((n) => ({ Arn: n.Arn }))),
+    related_ops_items: JSON.stringify((input.RelatedOpsItems ?? []).map((r) => ({ OpsItemId: r.OpsItemId }))),
+    dedup_string: dedup,
+    open_dedup: openDedupOf(status, dedup),
+    version: 1,
+    created_by: by,
+    created_at: now,
+    last_modified_by: by,
+    modified_at: now,
+    actual_start_at: epochMs(input.ActualStartTime),
+    actual_end_at: epochMs(input.ActualEndTime),
+    planned_start_at: epochMs(input.PlannedStartTime),
+    planned_end_at: epochMs(input.PlannedEndTime),
+  };
+  checkOpsItemLimits(row);
+  return { row, tags };
+}
+
+/** Opens an OpsItem in the caller's transaction, from CreateOpsItem's input: for capabilities whose own rows must commit with it. */
+export function openOpsItem(tx: Tx, scope: Scope, by: string, now: number, input: CreateOpsItemRequest, status = "Open"): Promise<Created> {
+  const { row, tags } = opsItemRowOf(scope, by, now, input, status);
+  return insertOpsItem(tx, scope, row, tags);
+}
+
 export const createOpsItem = op<CreateOpsItemRequest, CreateOpsItemResponse>({
   service: "ssm",
   name: "CreateOpsItem",
@@ -96,45 +149,7 @@ export const createOpsItem = op<CreateOpsItemRequest, CreateOpsItemResponse>({
     // Another account's OpsItem: allowed by that account's OpsItemGroup resource policy.
     const scope = input.AccountId !== undefined && input.AccountId !== ctx.accountId ? { accountId: input.AccountId, region: ctx.region } : ctx.scope;
     if (scope !== ctx.scope) await authorizeCrossAccount(ctx, scope, "ssm:CreateOpsItem", opsItemArn(scope, "*"));
-    const type = input.OpsItemType ?? DEFAULT_OPS_ITEM_TYPE;
-    if (!KNOWN_TYPES.has(type)) {
-      throw invalidParameter(["OpsItemType"], `OpsItemType ${type} is not one of ${[...KNOWN_TYPES].join(", ")}.`);
-    }
-    const data = normalizeData(input.OperationalData);
-    checkOperationalData(data);
-    const tags = (input.Tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") }));
-    const problem = tagProblem({}, tags);
-    if (problem) throw invalidParameter(["Tags"], problem);
-    const dedup = dedupStringOf(data);
-    const now = ctx.now().getTime();
-    const row: OpsItemRow = {
-      ops_item_id: newOpsItemId(),
-      account_id: scope.accountId,
-      region: scope.region,
-      ops_item_type: type,
-      title: String(input.Title),
-      description: String(input.Description),
-      source: String(input.Source),
-      status: "Open",
-      severity: input.Severity ?? null,
-      priority: input.Priority ?? null,
-      category: input.Category ?? null,
-      operational_data: JSON.stringify(data),
-      notifications: JSON.stringify((input.Notifications ?? []).map((n) => ({ Arn: n.Arn }))),
-      related_ops_items: JSON.stringify((input.RelatedOpsItems ?? []).map((r) => ({ OpsItemId: r.OpsItemId }))),
-      dedup_string: dedup,
-      open_dedup: openDedupOf("Open", dedup),
-      version: 1,
-      created_by: ctx.principal.arn,
-      created_at: now,
-      last_modified_by: ctx.principal.arn,
-      modified_at: now,
-      actual_start_at: epochMs(input.ActualStartTime),
-      actual_end_at: epochMs(input.ActualEndTime),
-      planned_start_at: epochMs(input.PlannedStartTime),
-      planned_end_at: epochMs(input.PlannedEndTime),
-    };
-    checkOpsItemLimits(row);
+    const { row, tags } = opsItemRowOf(scope, ctx.principal.arn, ctx.now().getTime(), input);
     // A duplicate of an open OpsItem is that item: AWS answers with its id and creates nothing.
     const { id } = await ctx.transaction((tx) => insertOpsItem(tx, scope, row, tags));
     return { OpsItemId: id, OpsItemArn: opsItemArn(scope, id) };
