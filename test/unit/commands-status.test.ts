@@ -61,6 +61,39 @@ test("counts: completed, errors (Failed and ExecutionTimedOut), delivery timeout
   assert.deepEqual(counts, { targetCount: 6, completedCount: 5, errorCount: 2, deliveryTimedOutCount: 1 });
 });
 
+test("a tally counted by the database (one summary per state, with its count) decides as the invocations one by one do", () => {
+  const kinds = ["Success", "Failed", "ExecutionTimedOut", "DeliveryTimedOut", "Undeliverable", "Canceled", "InProgress", "Pending"];
+  // Every multiset of up to 3 invocations over these states, weighted: the verdicts must agree.
+  const expand = (t: { details: string; dispatched: boolean; count: number }[]) =>
+    t.flatMap((x) => Array.from({ length: x.count }, () => inv(x.details, x.dispatched)));
+  for (const a of kinds)
+    for (const b of kinds)
+      for (const [na, nb] of [
+        [1, 0],
+        [2, 3],
+        [0, 4],
+        [5, 1],
+      ]) {
+        const tally = [
+          { details: a, dispatched: a !== "Pending", count: na },
+          { details: b, dispatched: b !== "Pending", count: nb },
+        ];
+        for (const maxErrors of [0, 2]) {
+          for (const cancelRequested of [false, true]) {
+            const facts = { cancelRequested, maxErrors };
+            assert.deepEqual(commandStatus({ ...facts, invocations: tally }), commandStatus({ ...facts, invocations: expand(tally) }), `${a}×${na} ${b}×${nb}`);
+          }
+        }
+        assert.deepEqual(countInvocations(tally), countInvocations(expand(tally)));
+      }
+  assert.deepEqual(countInvocations([{ details: "Success", dispatched: true, count: 9999 }, inv("Failed")]), {
+    targetCount: 10000,
+    completedCount: 10000,
+    errorCount: 1,
+    deliveryTimedOutCount: 0,
+  });
+});
+
 test("MaxConcurrency and MaxErrors as numbers and percentages", () => {
   assert.equal(concurrencyLimit("50", 3), 50);
   assert.equal(concurrencyLimit("10%", 50), 5);

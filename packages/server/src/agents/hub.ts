@@ -23,6 +23,8 @@ const POLL_INTERVAL_MS = 200;
 const DEREGISTRATION_CHECK_MS = 1_000;
 /** How long a deregistered node's polls still arriving (signed just before) are refused from memory. */
 const DEREGISTERED_MEMORY_MS = 5 * 60_000;
+/** How far back each deregistration check looks. */
+const DEREGISTRATION_LOOKBACK_MS = 2 * 60_000;
 
 /**
  * This replica's share of delivery: the control channels it holds and the ec2messages polls it keeps
@@ -191,7 +193,10 @@ export class DeliveryHub {
       // A node deregistered through another replica loses its channel and polls here within a second.
       if (Date.now() - this.lastDeregistrationCheck >= DEREGISTRATION_CHECK_MS) {
         this.lastDeregistrationCheck = Date.now();
-        for (const id of await nodeDirectory(this.services).deregisteredAmong(ids)) this.nodeDeregistered(id);
+        // Ask for the nodes deregistered lately (a short list, whatever the fleet's size), not about every
+        // channel held: the look-back covers a missed check and replicas whose clocks differ a little.
+        const since = this.services.clock.now() - DEREGISTRATION_LOOKBACK_MS;
+        for (const id of await nodeDirectory(this.services).deregisteredSince(since)) if (this.serves(id)) this.nodeDeregistered(id);
         for (const [id, at] of this.deregistered) if (Date.now() - at > DEREGISTERED_MEMORY_MS) this.deregistered.delete(id);
       }
       const due = await nodesWithDeliverable(this.services.db, ids, this.services.clock.now());

@@ -24,8 +24,8 @@ export function nodeIdOf(principal: Principal): string | undefined {
 export interface NodeDirectory {
   /** Records contact with the node (its ping status and the channel it uses). Cheap when called often. */
   heardFrom(scope: Scope, instanceId: string, now: number, channel: "ssmmessages" | "ec2messages"): Promise<void>;
-  /** Of these nodes, the ones deregistered (through this replica or another). */
-  deregisteredAmong(instanceIds: string[]): Promise<string[]>;
+  /** The nodes deregistered (through this replica or another) at or after `since` (the server clock's milliseconds). */
+  deregisteredSince(since: number): Promise<string[]>;
 }
 
 export type DeregistrationListener = (scope: Scope, instanceId: string) => void;
@@ -33,7 +33,7 @@ export type DeregistrationListener = (scope: Scope, instanceId: string) => void;
 /** Without the nodes capability (a server built with a subset of capabilities) no node is known. */
 const NO_NODES: NodeDirectory = {
   heardFrom: async () => {},
-  deregisteredAmong: async () => [],
+  deregisteredSince: async () => [],
 };
 
 class NodeHooks {

@@ -5,7 +5,7 @@ import type { Scope } from "../../storage/scope.js";
 import { calendarState } from "../calendar/index.js";
 import { attachNodes, type Nudges, refreshNodeSummaries, sendNudges, startExecution, timeOutExecution } from "./engine.js";
 import { appliesAtOnce, nextRun } from "./spec.js";
-import { allAssociations, dueAssociations, instancesOf, openExecutions, specOf } from "./store.js";
+import { allAssociations, dueAssociations, instanceIdsOf, openExecutions, specOf } from "./store.js";
 import { associationDb } from "./tables.js";
 import { targetNodes } from "./targets.js";
 
@@ -87,11 +87,11 @@ async function reconcile(services: Services, now: number, nudges: Nudges): Promi
     const spec = specOf(a);
     const scope = { accountId: a.account_id, region: a.region };
     const nodes = await targetNodes(services.db, scope, spec.Targets ?? []);
-    const rows = await instancesOf(services.db, a.association_id);
-    const have = new Set(rows.map((r) => r.instance_id));
+    const held = await instanceIdsOf(services.db, a.association_id);
+    const have = new Set(held);
     const want = new Set(nodes);
     const added = nodes.filter((n) => !have.has(n));
-    const removed = rows.filter((r) => !want.has(r.instance_id)).map((r) => r.instance_id);
+    const removed = held.filter((id) => !want.has(id));
     if (!added.length && !removed.length) continue;
     await services.transaction(async (tx) => {
       const d = associationDb(tx.db);

@@ -47,6 +47,12 @@ export function instancesOf(db: AnyDb, associationId: string): Promise<InstanceR
   return associationDb(db).selectFrom("association_instances").selectAll().where("association_id", "=", associationId).orderBy("instance_id").execute();
 }
 
+/** The ids of the nodes an association holds (reconciling targets needs no more). */
+export async function instanceIdsOf(db: AnyDb, associationId: string): Promise<string[]> {
+  const rows = await associationDb(db).selectFrom("association_instances").select("instance_id").where("association_id", "=", associationId).execute();
+  return rows.map((r) => r.instance_id);
+}
+
 export function instanceRow(db: AnyDb, associationId: string, instanceId: string): Promise<InstanceRow | undefined> {
   return associationDb(db)
     .selectFrom("association_instances")

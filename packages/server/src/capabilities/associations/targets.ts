@@ -1,7 +1,7 @@
 import type { Target } from "@aws-sdk/client-ssm";
 import type { AnyDb } from "../../storage/database.js";
 import type { Scope } from "../../storage/scope.js";
-import { NODE_RESOURCE_TYPE, registeredNodeFacts } from "../nodes/index.js";
+import { NODE_RESOURCE_TYPE, registeredNodeIds } from "../nodes/index.js";
 import { findByTag } from "../tags/index.js";
 
 /**
@@ -10,7 +10,7 @@ import { findByTag } from "../tags/index.js";
  * association whose targets match no node is kept, as AWS keeps it).
  */
 export async function targetNodes(db: AnyDb, scope: Scope, targets: Target[]): Promise<string[]> {
-  const registered = (await registeredNodeFacts(db, scope)).map((n) => n.instanceId);
+  const registered = await registeredNodeIds(db, scope, "*");
   let result: Set<string> | undefined;
   for (const t of targets) {
     const key = String(t.Key ?? "");

@@ -7,6 +7,7 @@ import { composeSummary, cutByAgent, SUMMARY_LIMIT, truncateSummary } from "./ou
 import { type OutputKey, outputKeyFor, readOutput, sealSummary, storeOutput } from "./output-store.js";
 import { advanceCommand, refreshCommandStatus } from "./rollout.js";
 import { invocationFromDocumentStatus, isTerminal, pluginFromAgentStatus } from "./statuses.js";
+import { commandFacts, knownPastPending, notePastPending } from "./command-facts.js";
 import { getCommand, getInvocation } from "./store.js";
 import { commandDb } from "./tables.js";
 
@@ -27,7 +28,7 @@ function invocationKey(messageId: string): { commandId: string; instanceId: stri
 async function markStarted(services: Services, commandId: string, instanceId: string, now: number): Promise<void> {
   const inv = await getInvocation(services.db, commandId, instanceId);
   if (!inv || inv.terminal === 1 || inv.acknowledged_at !== null) return;
-  const cmd = await getCommand(services.db, commandId);
+  const cmd = await commandFacts(services, commandId);
   if (!cmd) return;
   const set = {
     acknowledged_at: now,
@@ -170,8 +171,10 @@ async function setTrace(services: Services, commandId: string, instanceId: strin
 
 /** A command still Pending becomes InProgress once something reached a node. */
 async function refreshIfPending(services: Services, commandId: string): Promise<void> {
+  if (knownPastPending(services, commandId)) return;
   const cmd = await getCommand(services.db, commandId);
   if (cmd?.status === "Pending") await refreshCommandStatus(services, commandId);
+  else if (cmd) notePastPending(services, commandId);
 }
 
 /** Run Command's side of delivery: aws.ssm.sendCommand jobs. */

@@ -1,6 +1,7 @@
 import type { EventInput } from "../../events/bus.js";
 import type { Services } from "../../runtime.js";
 import { nodeArn } from "../nodes/index.js";
+import type { CommandFacts } from "./command-facts.js";
 import type { CommandRow } from "./tables.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -41,7 +42,7 @@ export async function publishCommandStatus(
 }
 
 /** "EC2 Command Invocation Status-change Notification": one node's invocation changed status. */
-export async function publishInvocationStatus(services: Services, cmd: CommandRow, instanceId: string, status: string, now: number): Promise<void> {
+export async function publishInvocationStatus(services: Services, cmd: CommandFacts, instanceId: string, status: string, now: number): Promise<void> {
   const scope = { accountId: cmd.account_id, region: cmd.region };
   await services.events.publish(
     {
@@ -78,7 +79,7 @@ interface NotificationConfig {
  * Invocations), with the topic ARN as the event's resource.
  */
 async function notify(
-  cmd: CommandRow,
+  cmd: CommandFacts,
   type: "Command" | "Invocation",
   status: string,
   now: number,

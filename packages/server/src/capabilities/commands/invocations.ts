@@ -1,7 +1,8 @@
 import type { Services } from "../../runtime.js";
 import { publishInvocationStatus } from "./events.js";
 import { type InvocationDetails, invocationStatus, isTerminal } from "./statuses.js";
-import { getCommand, getInvocation } from "./store.js";
+import { commandFacts } from "./command-facts.js";
+import { getInvocation } from "./store.js";
 import { commandDb, type InvocationRow } from "./tables.js";
 
 export interface TransitionOptions {
@@ -62,7 +63,7 @@ export async function moveInvocation(
     if (Number(r.numUpdatedRows) !== 1) continue;
     if (terminal) await closePlugins(services, commandId, instanceId, details);
     if (next.status !== row.status) {
-      const cmd = await getCommand(services.db, commandId);
+      const cmd = await commandFacts(services, commandId);
       if (cmd) await publishInvocationStatus(services, cmd, instanceId, next.status, now);
     }
     return true;

@@ -6,7 +6,7 @@ import { publishCommandStatus } from "./events.js";
 import { moveInvocation } from "./invocations.js";
 import { concurrencyLimit, errorLimit, nextRolloutStep } from "./rate-control.js";
 import { commandStatus, countInvocations, isError, isTerminal } from "./statuses.js";
-import { getCommand, type InvocationState, listInvocationStates } from "./store.js";
+import { getCommand, type InvocationState, type InvocationTally, listInvocationNodes, listNotStarted, tallyInvocations } from "./store.js";
 import { type CommandRow, commandDb } from "./tables.js";
 
 /** How long a pass waits for more requests to fold in. */
@@ -22,9 +22,10 @@ const ACTIVE: ServerSlot<Map<string, { again: boolean; done: Promise<void> }>> =
  *
  * One pass at a time per command, so rate control does not overshoot. A pass starts a few
  * milliseconds after it is asked for, and calls that arrive before or during it are folded into it
- * or one more pass: a thousand replies arriving together cost tens of passes, not a thousand (each
- * pass reads every invocation of the command). The returned promise resolves after a pass that
- * started after the call.
+ * or one more pass: a thousand replies arriving together cost tens of passes, not a thousand. A pass
+ * reads counts (the database groups the invocations by state) and only the invocations it starts or
+ * stops, so a pass over 10,000 invocations stays cheap. The returned promise resolves after a pass
+ * that started after the call.
  */
 export function advanceCommand(services: Services, commandId: string): Promise<void> {
   const active = services.own(ACTIVE);
@@ -60,13 +61,12 @@ async function advance(services: Services, commandId: string): Promise<void> {
   const concurrency = concurrencyLimit(cmd.max_concurrency, cmd.target_count);
   const maxErrors = errorLimit(cmd.max_errors, cmd.target_count);
   for (let round = 0; round < 1000; round++) {
-    const invocations = await listInvocationStates(services.db, commandId);
-    const notStarted = invocations.filter((i) => i.dispatched === 0 && i.terminal === 0);
+    const tally = await tallyInvocations(services.db, commandId);
     const step = nextRolloutStep(
       {
-        notStarted: notStarted.length,
-        inFlight: invocations.filter((i) => i.dispatched === 1 && i.terminal === 0).length,
-        errors: invocations.filter((i) => isError(i.status_details)).length,
+        notStarted: sumOf(tally, (t) => t.dispatched === 0 && t.terminal === 0),
+        inFlight: sumOf(tally, (t) => t.dispatched === 1 && t.terminal === 0),
+        errors: sumOf(tally, (t) => isError(t.status_details)),
         cancelRequested: cmd.cancel_requested === 1,
       },
       concurrency,
@@ -74,12 +74,12 @@ async function advance(services: Services, commandId: string): Promise<void> {
     );
     const now = services.clock.now();
     if ("stop" in step) {
-      for (const inv of notStarted) await moveInvocation(services, commandId, inv.instance_id, step.stop, now);
+      for (const inv of await listNotStarted(services.db, commandId)) await moveInvocation(services, commandId, inv.instance_id, step.stop, now);
       break;
     }
     if (step.start === 0) break;
     let ended = 0;
-    for (const inv of notStarted.slice(0, step.start)) if (await dispatch(services, cmd, inv, now)) ended++;
+    for (const inv of await listNotStarted(services.db, commandId, step.start)) if (await dispatch(services, cmd, inv, now)) ended++;
     // Invocations that ended at once (an unknown node) free their slot: go round again.
     if (ended === 0) break;
   }
@@ -124,15 +124,15 @@ export async function refreshCommandStatus(services: Services, commandId: string
   for (let attempt = 0; attempt < 5; attempt++) {
     const cmd = await getCommand(services.db, commandId);
     if (!cmd || cmd.finished_at !== null) return;
-    const invocations = await listInvocationStates(services.db, commandId);
-    const summaries = invocations.map((i) => ({ details: i.status_details, dispatched: i.dispatched === 1 }));
+    const tally = await tallyInvocations(services.db, commandId);
+    const summaries = tally.map((t) => ({ details: t.status_details, dispatched: t.dispatched === 1, count: t.n }));
     const next = commandStatus({
       invocations: summaries,
       cancelRequested: cmd.cancel_requested === 1,
       maxErrors: errorLimit(cmd.max_errors, cmd.target_count),
     });
     const counts = countInvocations(summaries);
-    const final = invocations.every((i) => isTerminal(i.status_details));
+    const final = tally.every((t) => isTerminal(t.status_details));
     const now = services.clock.now();
     const r = await d
       .updateTable("commands_commands")
@@ -153,14 +153,12 @@ export async function refreshCommandStatus(services: Services, commandId: string
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) !== 1) continue;
     if (next.status !== cmd.status) {
-      await publishCommandStatus(
-        services,
-        cmd,
-        next.status,
-        invocations.map((i) => i.instance_id),
-        now,
-      );
+      await publishCommandStatus(services, cmd, next.status, await listInvocationNodes(services.db, commandId), now);
     }
     return;
   }
+}
+
+function sumOf(tally: InvocationTally[], pred: (t: InvocationTally) => boolean): number {
+  return tally.reduce((n, t) => (pred(t) ? n + t.n : n), 0);
 }

@@ -112,7 +112,12 @@ export interface InvocationSummary {
   details: string;
   /** Rate control handed it to delivery (or it already ended). */
   dispatched: boolean;
+  /** How many invocations this summary stands for (a row of a tally counted by the database); 1 when absent. */
+  count?: number;
 }
+
+const weight = (i: InvocationSummary) => i.count ?? 1;
+const total = (items: InvocationSummary[], pred: (i: InvocationSummary) => boolean) => items.reduce((n, i) => (pred(i) ? n + weight(i) : n), 0);
 
 export interface CommandFacts {
   invocations: InvocationSummary[];
@@ -128,15 +133,12 @@ export interface CommandCounts {
 }
 
 export function countInvocations(invocations: InvocationSummary[]): CommandCounts {
-  let completedCount = 0;
-  let errorCount = 0;
-  let deliveryTimedOutCount = 0;
-  for (const i of invocations) {
-    if (isTerminal(i.details)) completedCount++;
-    if (isError(i.details)) errorCount++;
-    if (i.details === "DeliveryTimedOut") deliveryTimedOutCount++;
-  }
-  return { targetCount: invocations.length, completedCount, errorCount, deliveryTimedOutCount };
+  return {
+    targetCount: total(invocations, () => true),
+    completedCount: total(invocations, (i) => isTerminal(i.details)),
+    errorCount: total(invocations, (i) => isError(i.details)),
+    deliveryTimedOutCount: total(invocations, (i) => i.details === "DeliveryTimedOut"),
+  };
 }
 
 /**
@@ -148,7 +150,7 @@ export function countInvocations(invocations: InvocationSummary[]): CommandCount
  * - DeliveryTimedOut when nothing was delivered in time; Incomplete (Failed) otherwise.
  */
 export function commandStatus(facts: CommandFacts): StatusPair<CommandStatus> {
-  const all = facts.invocations;
+  const all = facts.invocations.filter((i) => weight(i) > 0);
   if (all.length === 0) return { status: "Failed", details: "NoInstancesInTag" };
   const open = all.filter((i) => !isTerminal(i.details));
   if (open.length > 0) {
@@ -159,7 +161,7 @@ export function commandStatus(facts: CommandFacts): StatusPair<CommandStatus> {
     return { status: "Pending", details: "Pending" };
   }
   if (facts.cancelRequested) return { status: "Cancelled", details: "Cancelled" };
-  const count = (d: string) => all.filter((i) => i.details === d).length;
+  const count = (d: string) => total(all, (i) => i.details === d);
   const failed = count("Failed");
   const execTimedOut = count("ExecutionTimedOut");
   if (failed + execTimedOut > facts.maxErrors) {

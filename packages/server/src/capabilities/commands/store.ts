@@ -24,16 +24,43 @@ export function listInvocationsOf(db: AnyDb, commandId: string): Promise<Invocat
   return commandDb(db).selectFrom("commands_invocations").selectAll().where("command_id", "=", commandId).orderBy("seq").execute();
 }
 
-/** The columns rate control and status counting need, for every invocation of a command (cheap for 1,000s). */
+/** The columns rate control needs to hand an invocation to delivery. */
 export type InvocationState = Pick<InvocationRow, "command_id" | "instance_id" | "dispatched" | "terminal" | "status_details" | "delivery_deadline">;
 
-export function listInvocationStates(db: AnyDb, commandId: string): Promise<InvocationState[]> {
-  return commandDb(db)
+/** Invocations not handed to delivery yet, oldest first (`limit` of them when given). */
+export function listNotStarted(db: AnyDb, commandId: string, limit?: number): Promise<InvocationState[]> {
+  let q = commandDb(db)
     .selectFrom("commands_invocations")
     .select(["command_id", "instance_id", "dispatched", "terminal", "status_details", "delivery_deadline"])
     .where("command_id", "=", commandId)
-    .orderBy("seq")
+    .where("dispatched", "=", 0)
+    .where("terminal", "=", 0)
+    .orderBy("seq");
+  if (limit !== undefined) q = q.limit(limit);
+  return q.execute();
+}
+
+/** How many of a command's invocations are in each (StatusDetails, dispatched, terminal) state: counted by the database. */
+export interface InvocationTally {
+  status_details: string;
+  dispatched: number;
+  terminal: number;
+  n: number;
+}
+
+export async function tallyInvocations(db: AnyDb, commandId: string): Promise<InvocationTally[]> {
+  const rows = await commandDb(db)
+    .selectFrom("commands_invocations")
+    .select((eb) => ["status_details", "dispatched", "terminal", eb.fn.countAll<number | string>().as("n")])
+    .where("command_id", "=", commandId)
+    .groupBy(["status_details", "dispatched", "terminal"])
     .execute();
+  return rows.map((r) => ({ status_details: r.status_details, dispatched: Number(r.dispatched), terminal: Number(r.terminal), n: Number(r.n) }));
+}
+
+export async function listInvocationNodes(db: AnyDb, commandId: string): Promise<string[]> {
+  const rows = await commandDb(db).selectFrom("commands_invocations").select("instance_id").where("command_id", "=", commandId).orderBy("seq").execute();
+  return rows.map((r) => r.instance_id);
 }
 
 export function listPlugins(db: AnyDb, commandId: string, instanceId: string): Promise<PluginRow[]> {

@@ -11,16 +11,17 @@ import { describeInstanceProperties } from "./ops-instance-properties.js";
 import { listNodesOperations } from "./ops-list-nodes.js";
 import { registrationOperations } from "./ops-registration.js";
 import { rsaAuthScheme } from "./rsa-auth.js";
-import { deregisteredAmong, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
+import { deregisteredSince, findInstance, NODE_RESOURCE_TYPE, type NodeRecord, nodeArn, type Scope, toNodeRecord, touch } from "./store.js";
 import { nodeDb, nodeMigrations } from "./tables.js";
 import { inScope } from "../../storage/scope.js";
-import { resolveTargetIds, type TargetInput } from "./targets.js";
+import { registeredNodeIds, resolveTargetIds, type TargetInput } from "./targets.js";
 import { ApiError } from "../../errors.js";
 import { ANY_INSTANCE_ID } from "./ids.js";
 import { ONLINE_WINDOW_MS } from "./ping.js";
 
 export type { NodeRecord } from "./store.js";
 export { nodeArn, NODE_RESOURCE_TYPE } from "./store.js";
+export { registeredNodeIds };
 export { ONLINE_WINDOW_MS } from "./ping.js";
 export { NODE_CHANNEL_ACTIONS, NODE_READ_ACTIONS, NODE_SELF_ACTIONS } from "./node-policy.js";
 export { setNodeAssociationStatus } from "./association-status.js";
@@ -66,7 +67,7 @@ export const nodesCapability: Capability = {
     // The agent channels (a lower layer) learn of contacts and deregistrations through these.
     provideNodeDirectory(services, {
       heardFrom: (scope, instanceId, now, channel) => touch(services, scope, instanceId, now, channel),
-      deregisteredAmong: (instanceIds) => deregisteredAmong(services.db, instanceIds),
+      deregisteredSince: (since) => deregisteredSince(services.db, since),
     });
   },
   http(_app, deps) {

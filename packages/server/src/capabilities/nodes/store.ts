@@ -31,15 +31,9 @@ export async function findInstance(db: AnyDb, scope: Scope, instanceId: string):
   return nodeDb(db).selectFrom("nodes_instances").selectAll().where("instance_id", "=", instanceId).where(inScope(scope)).executeTakeFirst();
 }
 
-/** Of these nodes, the ones deregistered (by this replica or another). */
-export async function deregisteredAmong(db: AnyDb, instanceIds: string[]): Promise<string[]> {
-  if (instanceIds.length === 0) return [];
-  const rows = await nodeDb(db)
-    .selectFrom("nodes_instances")
-    .select("instance_id")
-    .where("instance_id", "in", instanceIds)
-    .where("deregistered_at", "is not", null)
-    .execute();
+/** Nodes deregistered (by this replica or another) at or after `since`: a short list, read through its own index. */
+export async function deregisteredSince(db: AnyDb, since: number): Promise<string[]> {
+  const rows = await nodeDb(db).selectFrom("nodes_instances").select("instance_id").where("deregistered_at", ">=", since).execute();
   return rows.map((r) => r.instance_id);
 }
 

@@ -120,5 +120,11 @@ export function nodeMigrations(_engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    // Replicas ask "which nodes were deregistered lately?" every second, whatever the account.
+    "nodes-002-deregistered-index": {
+      async up(db: AnyDb) {
+        await db.schema.createIndex("nodes_instances_deregistered").on("nodes_instances").columns(["deregistered_at"]).execute();
+      },
+    },
   };
 }

@@ -4,16 +4,17 @@ import { findByTag } from "../tags/store.js";
 import { ANY_INSTANCE_ID } from "./ids.js";
 import { NODE_RESOURCE_TYPE } from "./store.js";
 import { nodeDb } from "./tables.js";
-import { inScope } from "../../storage/scope.js";
+import type { AnyDb } from "../../storage/database.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 
 export interface TargetInput {
   InstanceIds?: string[];
   Targets?: { Key?: string; Values?: string[] }[];
 }
 
-/** Registered, not deregistered nodes of the caller's account and region; all of them with "*". */
-async function registeredAmong(ctx: RequestContext, ids: string[] | "*"): Promise<string[]> {
-  let q = nodeDb(ctx.services.db).selectFrom("nodes_instances").select("instance_id").where(inScope(ctx)).where("deregistered_at", "is", null);
+/** Registered, not deregistered nodes of an account and region, in id order; all of them with "*". */
+export async function registeredNodeIds(db: AnyDb, scope: Scope, ids: string[] | "*"): Promise<string[]> {
+  let q = nodeDb(db).selectFrom("nodes_instances").select("instance_id").where(inScope(scope)).where("deregistered_at", "is", null);
   if (ids !== "*") {
     if (ids.length === 0) return [];
     q = q.where("instance_id", "in", ids);
@@ -25,7 +26,7 @@ async function explicitIds(ctx: RequestContext, ids: string[]): Promise<string[]
   for (const id of ids) {
     if (!ANY_INSTANCE_ID.test(id)) throw new ApiError("InvalidInstanceId", `${id} is not a managed node id (mi- followed by 17 hex digits).`);
   }
-  const found = await registeredAmong(ctx, [...new Set(ids)]);
+  const found = await registeredNodeIds(ctx.services.db, ctx, [...new Set(ids)]);
   const have = new Set(found);
   const missing = ids.filter((id) => !have.has(id));
   if (missing.length) {
@@ -56,12 +57,12 @@ export async function resolveTargetIds(ctx: RequestContext, input: TargetInput):
     if (values.length === 0) throw new ApiError("InvalidTarget", `The target ${key || "(no Key)"} has no Values; give at least one.`);
     let ids: string[];
     if (key === "InstanceIds") {
-      ids = values.includes("*") ? await registeredAmong(ctx, "*") : await explicitIds(ctx, values);
+      ids = values.includes("*") ? await registeredNodeIds(ctx.services.db, ctx, "*") : await explicitIds(ctx, values);
     } else if (key.startsWith("tag:") && key.length > 4) {
-      ids = await registeredAmong(ctx, await findByTag(ctx.services.db, ctx, NODE_RESOURCE_TYPE, key.slice(4), values));
+      ids = await registeredNodeIds(ctx.services.db, ctx, await findByTag(ctx.services.db, ctx, NODE_RESOURCE_TYPE, key.slice(4), values));
     } else if (key === "tag-key") {
       const tagged = (await Promise.all(values.map((k) => findByTag(ctx.services.db, ctx, NODE_RESOURCE_TYPE, k)))).flat();
-      ids = await registeredAmong(ctx, [...new Set(tagged)]);
+      ids = await registeredNodeIds(ctx.services.db, ctx, [...new Set(tagged)]);
     } else if (key.startsWith("resource-groups:")) {
       throw new ApiError(
         "InvalidTarget",
