@@ -26,8 +26,8 @@ export type ApprovalOutcome =
 
 /**
  * AWS's order: the deny-access policy first (a matching forbid rules out automatic approval), then
- * the auto-approval policy (a matching permit approves at once). Manual approval policies would come
- * next; openssm has none yet, so a request neither rule approves is refused.
+ * the auto-approval policy (a matching permit approves at once). A request neither approves goes to
+ * the manual approval policies (manual-policy.ts); a deny-access policy rules out automatic approval only.
  */
 export async function decideAccess(ctx: RequestContext, q: AccessQuestion): Promise<ApprovalOutcome> {
   const deny = await policyText(ctx, DENY_ACCESS_POLICY);

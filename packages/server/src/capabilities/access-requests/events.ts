@@ -7,7 +7,9 @@ export interface AccessDecision {
   accessRequestId?: string;
   requester: string;
   target: string;
-  status: "Approved" | "Rejected" | "Expired" | "TokenIssued";
+  status: "Pending" | "Approved" | "Rejected" | "Expired" | "TokenIssued";
+  /** A manual request's automation execution (where its approvers send their signals). */
+  executionId?: string;
   reason: string;
   /** Which approval policy decided, and its statements that matched. */
   policy?: string;
@@ -33,6 +35,7 @@ export function accessRequestEvent(scope: Scope, d: AccessDecision): EventInput 
       policy: d.policy,
       statements: d.statements,
       "grant-end-time": d.grantEndsAt === undefined ? undefined : new Date(d.grantEndsAt).toISOString(),
+      "automation-execution-id": d.executionId,
     },
   };
 }

@@ -49,3 +49,47 @@ export async function markExpired(db: AnyDb, id: string): Promise<boolean> {
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+export async function findByExecution(db: AnyDb, executionId: string): Promise<AccessRequestRow | undefined> {
+  return accessDb(db).selectFrom("access_requests").selectAll().where("execution_id", "=", executionId).executeTakeFirst();
+}
+
+export async function getAccessRequestRow(db: AnyDb, id: string): Promise<AccessRequestRow | undefined> {
+  return accessDb(db).selectFrom("access_requests").selectAll().where("access_request_id", "=", id).executeTakeFirst();
+}
+
+/** Manual requests still waiting for their approvers, and decisions not yet carried over to their OpsItems. */
+export async function unsettled(db: AnyDb, limit = 200): Promise<AccessRequestRow[]> {
+  return accessDb(db)
+    .selectFrom("access_requests")
+    .selectAll()
+    .where("execution_id", "is not", null)
+    .where((eb) =>
+      eb.or([
+        eb("status", "=", "Pending"),
+        eb.and([eb("status", "in", ["Approved", "Rejected"]), eb.or([eb("ops_item_status", "is", null), eb("ops_item_status", "!=", eb.ref("status"))])]),
+      ]),
+    )
+    .orderBy("created_at")
+    .limit(limit)
+    .execute();
+}
+
+/** Records a manual request's decision unless another replica did; true when this call did. */
+export async function decide(
+  db: AnyDb,
+  id: string,
+  change: { status: string; decision: string; decided_at: number; grant_ends_at: number | null },
+): Promise<boolean> {
+  const r = await accessDb(db)
+    .updateTable("access_requests")
+    .set(change)
+    .where("access_request_id", "=", id)
+    .where("status", "=", "Pending")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export async function setOpsItemStatus(db: AnyDb, id: string, status: string): Promise<void> {
+  await accessDb(db).updateTable("access_requests").set({ ops_item_status: status }).where("access_request_id", "=", id).execute();
+}

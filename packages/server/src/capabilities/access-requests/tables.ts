@@ -23,6 +23,14 @@ export interface AccessRequestTables {
     grant_ends_at: number | null;
     /** The assumed-role principal whose temporary keys GetAccessToken hands out. */
     token_principal_arn: string | null;
+    /** A manual request's automation execution (one aws:approve step per approval level); null when auto-approved. */
+    execution_id: string | null;
+    /** The approval policy that decides it (the auto-approval or a manual approval policy's name). */
+    approval_policy: string | null;
+    /** A manual request's access window (ms), from its policy's accessDurationHours: the grant runs this long from approval. */
+    access_duration_ms: number | null;
+    /** The status last written to the request's OpsItem (its decision is carried over to it after it commits). */
+    ops_item_status: string | null;
   };
 }
 
@@ -50,6 +58,15 @@ export function accessRequestMigrations(): Record<string, Migration> {
           .addColumn("token_principal_arn", "varchar(512)")
           .execute();
         await db.schema.createIndex("access_requests_grant_ends").on("access_requests").columns(["status", "grant_ends_at"]).execute();
+      },
+    },
+    "access-requests-002-manual-approval": {
+      async up(db: AnyDb) {
+        await db.schema.alterTable("access_requests").addColumn("execution_id", "varchar(64)").execute();
+        await db.schema.alterTable("access_requests").addColumn("approval_policy", "varchar(128)").execute();
+        await db.schema.alterTable("access_requests").addColumn("access_duration_ms", "bigint").execute();
+        await db.schema.alterTable("access_requests").addColumn("ops_item_status", "varchar(32)").execute();
+        await db.schema.createIndex("access_requests_execution").on("access_requests").column("execution_id").execute();
       },
     },
   };

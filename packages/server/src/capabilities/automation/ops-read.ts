@@ -10,7 +10,7 @@ import { ApiError } from "../../errors.js";
 import { isNumberAndString, pageOf, pageRequest } from "../../http/paging.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { inScope } from "../../storage/scope.js";
-import { findByTag } from "../tags/index.js";
+import { findByTag, getTags } from "../tags/index.js";
 import { EXECUTION_TAG_TYPE } from "./start.js";
 import { executionArn } from "./statuses.js";
 import { children, getScopedExecution, listSteps } from "./store.js";
@@ -23,7 +23,11 @@ export async function findExecution(ctx: RequestContext, id: string): Promise<Ex
   return row;
 }
 
-export const executionResource = (ctx: RequestContext, id: string) => ({ arn: executionArn(ctx.scope, id) });
+/** An execution as authorization sees it: its ARN and its tags (aws:ResourceTag conditions, as just-in-time approvers' policies use). */
+export const executionResource = (ctx: RequestContext, id: string) => ({
+  arn: executionArn(ctx.scope, id),
+  tags: () => getTags(ctx.services.db, ctx.scope, EXECUTION_TAG_TYPE, id),
+});
 
 export const getAutomationExecution = op<GetAutomationExecutionRequest, GetAutomationExecutionResult, ExecutionRow>({
   service: "ssm",

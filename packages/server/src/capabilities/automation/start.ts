@@ -51,7 +51,12 @@ export interface ChangeRequestStart {
   opsItemId: string;
   /** Shown back by GetAutomationExecution / DescribeAutomationExecutions. */
   info: ChangeRequestInfo;
+  /** AutomationSubtype: ChangeRequest (the default), or AccessRequest for a just-in-time access request's approvals. */
+  subtype?: "ChangeRequest" | "AccessRequest";
 }
+
+/** Document types whose executions run a composed runbook (`changeRequest.runbook`) instead of their own content. */
+const COMPOSED_TYPES = ["Automation.ChangeTemplate", "ManualApprovalPolicy"];
 
 export interface ChangeRequestInfo {
   ChangeRequestName?: string;
@@ -143,7 +148,7 @@ export async function prepareStart(ctx: RequestContext, request: StartRequest): 
     if (e instanceof ApiError && e.code === "InvalidDocument") throw new ApiError("AutomationDefinitionNotFoundException", e.message);
     throw e;
   }
-  if (request.changeRequest && doc.documentType === "Automation.ChangeTemplate") {
+  if (request.changeRequest && COMPOSED_TYPES.includes(doc.documentType)) {
     doc = { ...doc, content: request.changeRequest.runbook };
   } else if (doc.documentType !== "Automation") {
     throw new ApiError(
@@ -238,7 +243,7 @@ export function executionRow(
     alarm_configuration: req.alarmConfiguration ? JSON.stringify(req.alarmConfiguration) : null,
     client_token: req.clientToken ?? null,
     parent_step_execution_id: req.parentStepExecutionId ?? null,
-    automation_subtype: req.changeRequest && !opts.target ? "ChangeRequest" : null,
+    automation_subtype: req.changeRequest && !opts.target ? (req.changeRequest.subtype ?? "ChangeRequest") : null,
     ops_item_id: req.changeRequest && !opts.target ? req.changeRequest.opsItemId : null,
     change_request: req.changeRequest && !opts.target ? JSON.stringify(req.changeRequest.info) : null,
   };

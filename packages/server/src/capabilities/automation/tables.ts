@@ -61,7 +61,7 @@ export interface AutomationTables {
     client_token: string | null;
     /** The step execution of a parent runbook's aws:executeAutomation that started this one. */
     parent_step_execution_id: string | null;
-    /** "ChangeRequest" for a Change Manager change request (AutomationSubtype); null otherwise. */
+    /** "ChangeRequest" for a Change Manager change request, "AccessRequest" for a just-in-time access request (AutomationSubtype); null otherwise. */
     automation_subtype: string | null;
     /** The OpsItem that tracks the execution (a change request's /aws/changerequest OpsItem). */
     ops_item_id: string | null;

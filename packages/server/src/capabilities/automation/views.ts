@@ -70,6 +70,15 @@ function changeRequestStatus(row: ExecutionRow): string {
 
 /** A change request's own fields (GetAutomationExecution, DescribeAutomationExecutions). */
 function changeRequestFields(row: ExecutionRow) {
+  if (row.automation_subtype === "AccessRequest") {
+    // A just-in-time access request's approvals: its levels, and the /aws/accessrequest OpsItem.
+    return {
+      AutomationSubtype: "AccessRequest" as const,
+      AutomationExecutionStatus: changeRequestStatus(row) as AutomationExecution["AutomationExecutionStatus"],
+      OpsItemId: row.ops_item_id ?? undefined,
+      AssociatedOpsItemIds: row.ops_item_id ? [row.ops_item_id] : undefined,
+    };
+  }
   if (row.automation_subtype !== "ChangeRequest") return {};
   const info = parseJson<ChangeRequestInfo>(row.change_request, { Runbooks: [] });
   return {

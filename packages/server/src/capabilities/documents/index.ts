@@ -23,6 +23,7 @@ export type { DocumentParameterDeclaration, DocumentFormat, ParameterType, Resol
 export { substituteParameters } from "./substitute.js";
 export { toApiParameterValues } from "./resolve-parameters.js";
 export { addDocumentDeletionGuard, type DeletionGuard } from "./ops-delete.js";
+export { addDocumentContentCheck, type DocumentContentCheck } from "./prepare.js";
 export { addDescriptionExtension, type DescribedVersion, type DescriptionExtension } from "./ops-read.js";
 
 /** SSM documents: create, validate, version, share, and the built-in catalog. */

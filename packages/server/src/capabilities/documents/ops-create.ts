@@ -27,7 +27,7 @@ export const createDocument = op<CreateDocumentRequest, object>({
     const tags = (input.Tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") }));
     checkNewDocumentName(name);
     const documentType = input.DocumentType ?? "Command";
-    const prepared = await prepareVersion(ctx, documentType, input);
+    const prepared = await prepareVersion(ctx, documentType, input, name);
     const problem = tagProblem({}, tags, MAX_TAGS);
     if (problem) throw new ApiError(problem.includes("reserved") ? "InvalidParameters" : "TooManyTagsError", problem);
     const scope = { accountId: ctx.accountId, region: ctx.region };

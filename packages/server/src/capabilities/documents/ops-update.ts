@@ -64,7 +64,7 @@ export const updateDocument = op<UpdateDocumentRequest, object>({
       );
     }
     const latest = await getVersionRow(db, scope, name, handle.latestVersion);
-    const prepared = await prepareVersion(ctx, handle.documentType, input);
+    const prepared = await prepareVersion(ctx, handle.documentType, input, name);
     if (input.DisplayName === undefined) prepared.display_name = latest?.display_name ?? null;
     if (input.TargetType === undefined) prepared.target_type = latest?.target_type ?? null;
     const same = await getVersionByHash(db, scope, name, prepared.hash);

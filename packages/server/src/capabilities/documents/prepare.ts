@@ -18,16 +18,30 @@ export interface VersionInput {
   Attachments?: { Key?: string; Values?: string[]; Name?: string }[];
 }
 
+/**
+ * A check another capability adds for its own document type (the access-requests capability checks
+ * ManualApprovalPolicy approvers against IAM): runs on CreateDocument and UpdateDocument after the
+ * content parsed, and refuses by throwing an ApiError.
+ */
+export type DocumentContentCheck = (ctx: RequestContext, documentName: string, content: Record<string, any>) => Promise<void>;
+const contentChecks = new Map<string, DocumentContentCheck>();
+
+/** Registers the content check of one document type (one per type). */
+export function addDocumentContentCheck(documentType: string, check: DocumentContentCheck): void {
+  contentChecks.set(documentType, check);
+}
+
 /** What CreateDocument and UpdateDocument store for a new version (everything but its number). */
 export type PreparedVersion = Omit<VersionRow, "account_id" | "region" | "name" | "version" | "created_at">;
 
 /** Checks a new version's content and metadata for the document's type, and derives what is stored with it. */
-export async function prepareVersion(ctx: RequestContext, documentType: string, input: VersionInput): Promise<PreparedVersion> {
+export async function prepareVersion(ctx: RequestContext, documentType: string, input: VersionInput, documentName = ""): Promise<PreparedVersion> {
   const raw = String(input.Content);
   checkContentSize(raw);
   // Cedar approval policies are text; every other type defaults to JSON.
   const format = (input.DocumentFormat ?? (CEDAR_POLICY_TYPES.includes(documentType) ? "TEXT" : "JSON")) as DocumentFormat;
-  const { validated } = validateDocumentContent(documentType, format, raw);
+  const { content, validated } = validateDocumentContent(documentType, format, raw);
+  await contentChecks.get(documentType)?.(ctx, documentName, content);
   let versionName = input.VersionName;
   if (validated.packageVersion !== undefined) {
     if (versionName !== undefined && versionName !== validated.packageVersion) {
