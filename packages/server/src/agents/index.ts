@@ -6,6 +6,7 @@ import { deliveryHub } from "./hub.js";
 import { onNodeDeregistered } from "./node-identity.js";
 import { enqueueMessage, getMessage, type MessageRow, type NewMessage, unacknowledgedDeliveries, withdrawMessage } from "./queue.js";
 import { agentMigrations } from "./tables.js";
+import { liveReplicaIds } from "./replicas.js";
 import { wakeups } from "../cluster/wakeups.js";
 
 export type { AgentChannel, DeliveryEvent, DeliveryHandler, FailureEvent, ReplyEvent } from "./delivery-handlers.js";
@@ -47,6 +48,7 @@ export const agentChannelsCapability: Capability = {
     hub.start();
     const wake = wakeups(services);
     wake.sender = hub.replicaId;
+    wake.peers = () => liveReplicaIds(services);
     services.own(SUBSCRIPTIONS).push(
       onNodeDeregistered(services, (_scope, instanceId) => {
         hub.nodeDeregistered(instanceId);

@@ -26,6 +26,16 @@ export async function heartbeat(services: Services, replicaId: string): Promise<
     .execute();
 }
 
+/** The replicas whose heartbeat is recent (this one included). */
+export async function liveReplicaIds(services: Services): Promise<string[]> {
+  const rows = await agentDb(services.db)
+    .selectFrom("server_replicas")
+    .select("replica_id")
+    .where("seen_at", ">", Date.now() - REPLICA_TTL_MS)
+    .execute();
+  return rows.map((r) => r.replica_id);
+}
+
 /** The replica is leaving: its row and its nodes' homes go. */
 export async function leave(services: Services, replicaId: string): Promise<void> {
   const db = agentDb(services.db);

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import pg from "pg";
 import type { ServerSlot, Services } from "../runtime.js";
@@ -14,9 +15,14 @@ const CHANNEL = "openssm_wake";
 /** PostgreSQL's limit for a payload is 8000 bytes; stay below it. */
 const PAYLOAD_LIMIT = 7_000;
 const RECONNECT_MIN_MS = 500;
+/** How long publishConfirmed waits for the other replicas' answers before it goes on anyway. */
+const ACK_WAIT_MS = 500;
+/** Lines of publishConfirmed: the request to answer, and the answer (no handler is registered for them). */
+const CONFIRM = "confirm";
+const ACK = "ack";
 const RECONNECT_MAX_MS = 10_000;
 
-export type WakeTopic = "node" | "deregistered" | "session-ended";
+export type WakeTopic = "node" | "deregistered" | "session-ended" | "cache" | typeof ACK;
 type Handler = (id: string) => void;
 
 export class Wakeups {
@@ -29,8 +35,12 @@ export class Wakeups {
   private stopped = false;
   private retryMs = RECONNECT_MIN_MS;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** publishConfirmed calls waiting for the other replicas' answers, by nonce. */
+  private confirmations = new Map<string, { waiting: Set<string>; done: () => void }>();
   /** Set by the owner: this replica's id (its own notifications are not handled twice). */
   sender = "";
+  /** Set by the owner: the ids of the replicas alive now (publishConfirmed waits for their answers). */
+  peers: () => Promise<string[]> = async () => [];
   /** Notifications received (for tests and metrics). */
   received = 0;
 
@@ -38,6 +48,11 @@ export class Wakeups {
 
   get enabled(): boolean {
     return this.services.engine === "postgres";
+  }
+
+  /** Whether this replica's LISTEN connection is up now (notifications from other replicas reach it). */
+  get listening(): boolean {
+    return this.client !== undefined;
   }
 
   /** Runs `handler(id)` when another replica publishes `topic`. Returns an unsubscribe function. */
@@ -65,6 +80,40 @@ export class Wakeups {
       this.flushing = true;
       setImmediate(() => void this.flush());
     }
+  }
+
+  /**
+   * Tells the other replicas now, and resolves once each of them (`peers`, the live replicas)
+   * answered that it acted on it, or after ACK_WAIT_MS (a replica that does not answer is gone or has
+   * lost its own listening connection, and then keeps nothing it would need told): for invalidations
+   * that must reach every replica before the caller answers its client.
+   */
+  async publishConfirmed(topic: WakeTopic, id: string): Promise<void> {
+    if (!this.enabled || this.stopped) return;
+    const nonce = randomUUID();
+    const waiting = new Set((await this.peers().catch(() => [] as string[])).filter((r) => r !== this.sender));
+    const answered =
+      waiting.size && this.listening
+        ? new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              this.confirmations.delete(nonce);
+              resolve();
+            };
+            const timer = setTimeout(() => {
+              this.services.log.warn({ topic, unanswered: [...waiting] }, "replicas did not confirm a wake-up in time");
+              done();
+            }, ACK_WAIT_MS);
+            this.confirmations.set(nonce, { waiting, done });
+          })
+        : Promise.resolve();
+    try {
+      await sql`select pg_notify(${CHANNEL}, ${`${this.sender}\n${topic}\t${id}\n${CONFIRM}\t${nonce}`})`.execute(this.services.db);
+    } catch (err) {
+      this.confirmations.get(nonce)?.done();
+      if (!this.stopped) this.services.log.warn({ err, topic }, "could not notify the other replicas");
+    }
+    await answered;
   }
 
   private async flush(): Promise<void> {
@@ -140,19 +189,35 @@ export class Wakeups {
 
   private dispatch(payload: string): void {
     const lines = payload.split("\n");
-    if (lines[0] === this.sender) return;
+    const from = lines[0];
+    if (from === this.sender) return;
     this.received++;
     for (const line of lines.slice(1)) {
       const tab = line.indexOf("\t");
       if (tab < 0) continue;
-      const handlers = this.handlers.get(line.slice(0, tab));
-      if (!handlers) continue;
+      const topic = line.slice(0, tab);
       const id = line.slice(tab + 1);
+      if (topic === CONFIRM) {
+        // The handlers above ran: say so to the sender, who waits for it (publishConfirmed).
+        this.publish(ACK, `${from}\t${id}`);
+        continue;
+      }
+      if (topic === ACK) {
+        const [to, nonce] = id.split("\t");
+        const c = to === this.sender ? this.confirmations.get(nonce) : undefined;
+        if (c) {
+          c.waiting.delete(from);
+          if (c.waiting.size === 0) c.done();
+        }
+        continue;
+      }
+      const handlers = this.handlers.get(topic);
+      if (!handlers) continue;
       for (const h of handlers) {
         try {
           h(id);
         } catch (err) {
-          this.services.log.warn({ err, topic: line.slice(0, tab) }, "a replica wake-up handler failed");
+          this.services.log.warn({ err, topic }, "a replica wake-up handler failed");
         }
       }
     }

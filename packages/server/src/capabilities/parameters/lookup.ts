@@ -1,5 +1,7 @@
 import { ApiError } from "../../errors.js";
-import type { RequestContext, ResourceRef } from "../../runtime.js";
+import { ReplicatedCache } from "../../cluster/replicated-cache.js";
+import type { RequestContext, ResourceRef, ServerSlot, Services } from "../../runtime.js";
+import type { Scope } from "../../storage/scope.js";
 import { getTags } from "../tags/index.js";
 import { type ParameterReference, parseReference } from "./names.js";
 import { getHead, type HeadRow, pdb, readVersion, type VersionRead, type VersionRow } from "./store.js";
@@ -40,10 +42,31 @@ export function versionNotFound(name: string, version: number | string): ApiErro
   return new ApiError("ParameterVersionNotFound", `Systems Manager could not find version ${version} of ${name}. Verify the version and try again.`);
 }
 
-/** The version a reference selects (latest, `:version` or `:label`), or ParameterNotFound / ParameterVersionNotFound; one query. */
+/**
+ * What GetParameter(s) read, kept per replica on PostgreSQL and invalidated on every replica by each
+ * write of the parameter (see ReplicatedCache): a read of an unchanged parameter costs no round trip.
+ * Values stay as stored (a SecureString's ciphertext; decryption happens per call).
+ */
+const READS: ServerSlot<ReplicatedCache<VersionRead | undefined>> = {
+  name: "parameters.reads",
+  create: (services) => new ReplicatedCache(services, "parameters"),
+};
+
+const cacheKey = (s: Scope, key: string) => `${s.accountId}|${s.region}|${key}`;
+
+/**
+ * A write changed the parameter (its versions, labels, or its existence): call after the commit, also
+ * when the write failed (a miss costs one read).
+ */
+export function parameterChanged(services: Services, s: Scope, key: string): Promise<void> {
+  return services.own(READS).invalidate(cacheKey(s, key));
+}
+
+/** The version a reference selects (latest, `:version` or `:label`), or ParameterNotFound / ParameterVersionNotFound; one query, or none from the cache. */
 export async function resolveVersion(ctx: RequestContext, ref: ParameterReference): Promise<{ head: VersionRead["head"]; row: VersionRow }> {
   if (ref.elsewhere) return resolveElsewhere(ctx, ref);
-  const found = await readVersion(pdb(ctx.services.db), ctx, ref.key, ref.selector);
+  const variant = ref.selector ? `${ref.selector.kind}:${ref.selector.text}` : "";
+  const found = await ctx.services.own(READS).get(cacheKey(ctx, ref.key), variant, () => readVersion(pdb(ctx.services.db), ctx, ref.key, ref.selector));
   if (!found) throw notFound(ref.name);
   const { head } = found;
   if (ref.selector?.kind === "label" && found.labeled === undefined) {

@@ -7,7 +7,7 @@ import type {
 import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { parameterChange } from "./events.js";
-import { reference, requireHead, resourceOf, versionNotFound } from "./lookup.js";
+import { parameterChanged, reference, requireHead, resourceOf, versionNotFound } from "./lookup.js";
 import { isValidLabel } from "./names.js";
 import { getVersion, type HeadRow, labelsByVersion, pdb } from "./store.js";
 import { parameterArn } from "./values.js";
@@ -54,12 +54,16 @@ export const labelParameterVersion = op<LabelParameterVersionRequest, LabelParam
         `A parameter version can have maximum ${MAX_LABELS_PER_VERSION} labels; version ${version} of ${head.name} has ${onVersion.length} and this request adds ${adding.length}. Move one or more labels to another version and try again.`,
       );
     }
-    for (const label of adding) {
-      await d
-        .insertInto("parameter_labels")
-        .values({ account_id: ctx.accountId, region: ctx.region, name_key: head.name_key, label, version })
-        .onConflict((oc) => oc.columns(["account_id", "region", "name_key", "label"]).doUpdateSet({ version }))
-        .execute();
+    try {
+      for (const label of adding) {
+        await d
+          .insertInto("parameter_labels")
+          .values({ account_id: ctx.accountId, region: ctx.region, name_key: head.name_key, label, version })
+          .onConflict((oc) => oc.columns(["account_id", "region", "name_key", "label"]).doUpdateSet({ version }))
+          .execute();
+      }
+    } finally {
+      if (adding.length) await parameterChanged(ctx.services, ctx, head.name_key);
     }
     if (adding.length) await publishLabels(ctx, head, "LabelParameterVersion", version, adding);
     return { InvalidLabels: invalid, ParameterVersion: version };
@@ -84,7 +88,8 @@ export const unlabelParameterVersion = op<UnlabelParameterVersionRequest, Unlabe
         .where("name_key", "=", head.name_key)
         .where("version", "=", version)
         .where("label", "in", removed)
-        .execute();
+        .execute()
+        .finally(() => parameterChanged(ctx.services, ctx, head.name_key));
       await publishLabels(ctx, head, "UnlabelParameterVersion", version, removed);
     }
     return { RemovedLabels: removed, InvalidLabels: invalid };

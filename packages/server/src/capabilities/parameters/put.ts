@@ -4,7 +4,7 @@ import type { RequestContext } from "../../runtime.js";
 import { isUniqueViolation } from "../../storage/database.js";
 import { putTags, tagProblem } from "../tags/index.js";
 import { parameterChange } from "./events.js";
-import { PARAMETER_RESOURCE_TYPE } from "./lookup.js";
+import { PARAMETER_RESOURCE_TYPE, parameterChanged } from "./lookup.js";
 import { checkNewName, nameKey, parentPath } from "./names.js";
 import { carryPolicies, decodePolicies, encodePolicies, nextPolicyAt, parsePolicies, type StoredPolicy } from "./policies.js";
 import { countByTier, getHead, type HeadRow, labelsByVersion, pdb, versionSpan } from "./store.js";
@@ -217,6 +217,8 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
       throw alreadyExists();
     }
     throw tooManyUpdates(name);
+  } finally {
+    await parameterChanged(ctx.services, ctx, key);
   }
   return { Version: version, Tier: tier };
 }
