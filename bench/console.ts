@@ -30,8 +30,12 @@ function bundleSizes(): { file: string; raw: number; gzip: number }[] {
 export async function benchConsole(opts: { runs?: number; record?: boolean } = {}): Promise<void> {
   ensureConsoleBuilt();
   const sizes = bundleSizes();
-  const firstPage = sizes.filter((s) => s.file === "console.js" || s.file === "console.css" || s.file === "index.html" || /chunks\/chunk-/.test(s.file));
+  // build.mjs writes what each page needs: the sign-in page's files and the app's entry files.
+  const manifest = JSON.parse(readFileSync(join(DIST, "manifest.json"), "utf8")) as { signIn: string[]; app: string[] };
+  const firstPage = sizes.filter((s) => manifest.signIn.includes(s.file));
+  const appEntry = sizes.filter((s) => manifest.app.includes(s.file));
   const loads: number[] = [];
+  const shown: number[] = [];
   const loadAverages: number[] = [];
   for (let i = 0; i < (opts.runs ?? 3); i++) {
     const server = await startServer();
@@ -43,6 +47,9 @@ export async function benchConsole(opts: { runs?: number; record?: boolean } = {
       await page.goto(consoleUrl(server));
       await page.getByLabel("Access key ID").waitFor();
       loads.push(Date.now() - started);
+      // The browser's own clock from navigation start: the form's first paint (it is the page's first content).
+      await page.waitForFunction(() => performance.getEntriesByName("first-contentful-paint").length > 0);
+      shown.push(await page.evaluate(() => Math.round(performance.getEntriesByName("first-contentful-paint")[0].startTime)));
     } finally {
       await browser.close();
       await server.destroy();
@@ -60,10 +67,14 @@ pages and the SDK are chunks loaded after sign-in; the server sends the .gz copi
 ${rows}
 | **all** | **${kib(total.raw)}** | **${kib(total.gzip)}** |
 
-The sign-in page needs ${firstPage.map((s) => s.file).join(", ")}: ${kib(firstPage.reduce((n, s) => n + s.gzip, 0))} gzipped.
+The sign-in page needs ${firstPage.map((s) => s.file).join(", ")}: ${kib(firstPage.reduce((n, s) => n + s.gzip, 0))} gzipped
+(plain DOM and its own stylesheet; no React, Cloudscape or SDK). After sign-in (preloaded once the page has loaded): the app,
+${appEntry.length} files, ${kib(appEntry.reduce((n, s) => n + s.gzip, 0))} gzipped (its stylesheet, its entry and the chunks the entry imports: React, Cloudscape, the SDK client),
+then one small chunk per page as it is opened.
 
-First page load from a cold server (a new server process and a new chromium profile each run; from
-navigation to the sign-in form on screen), target < 1 s: ${loads.map((ms) => `${ms} ms`).join(", ")}
+First page load from a cold server (a new server process and a new chromium profile each run), target < 1 s:
+sign-in form painted ${shown.map((ms) => `${ms} ms`).join(", ")} after navigation by the browser's clock (first contentful paint);
+${loads.map((ms) => `${ms} ms`).join(", ")} as the test driver saw it (page.goto to the form found, with the driver's own round trips)
 (1-minute load average at the start of each run: ${loadAverages.map((l) => l.toFixed(1)).join(", ")} on ${cpus().length} cores).
 `;
   process.stdout.write(`${md}\n`);

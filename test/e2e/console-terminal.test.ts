@@ -59,8 +59,21 @@ describe(
     });
 
     let sessionId = "";
-    it("opens a terminal on a node in the browser, types a command and reads its output", async () => {
+    it("opens a terminal on a node in the browser, types a command and reads its output, and resumes after the socket drops", async () => {
       const node = nodes[0].instanceId;
+      // The page keeps the data-channel sockets it opens, so that the test can drop one (the hash
+      // route below changes page within this same document).
+      await admin.evaluate(() => {
+        const w = window as unknown as { __sockets: WebSocket[]; WebSocket: typeof WebSocket };
+        const Native = w.WebSocket;
+        w.__sockets = [];
+        w.WebSocket = class extends Native {
+          constructor(url: string | URL, protocols?: string | string[]) {
+            super(url, protocols);
+            w.__sockets.push(this);
+          }
+        };
+      });
       await openPage(admin, server, `/nodes/${node}/terminal`, `Terminal: ${node}`);
       await admin.getByText("Connected", { exact: true }).waitFor({ timeout: 60_000 });
       sessionId = /Session (\S+)/.exec((await admin.getByTestId("session-id").textContent()) ?? "")?.[1] ?? "";
@@ -75,6 +88,29 @@ describe(
       await screenshot(admin, "terminal");
       const active = await server.ssm().send(new DescribeSessionsCommand({ State: "Active" }));
       assert.ok(active.Sessions?.some((s) => s.SessionId === sessionId && s.Target === node));
+
+      // The socket drops: the terminal calls ResumeSession, opens a new socket with the new token and
+      // the stream goes on (its sequence numbers continue), so the next command's output arrives.
+      assert.equal(await admin.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.length), 1);
+      await admin.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets[0].close(4000, "the test drops the connection"));
+      await eventually(async () => (await admin.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.length)) === 2, {
+        what: "a second data-channel socket after the drop",
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
+      await admin.getByText("Connected", { exact: true }).waitFor({ timeout: 30_000 });
+      await admin.getByTestId("terminal").click();
+      await admin.keyboard.type("echo RESUMED-$((6*7))\n");
+      await eventually(async () => (await terminalText(admin, "terminal")).includes("RESUMED-42"), {
+        what: "the output of a command typed after the socket was reopened",
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+      const audit = await server.ssm().send(new DescribeSessionsCommand({ State: "Active" }));
+      assert.ok(
+        audit.Sessions?.some((s) => s.SessionId === sessionId),
+        "the same session goes on after the drop",
+      );
       await admin.keyboard.type("exit\n");
       await admin.getByText("Session ended", { exact: true }).waitFor({ timeout: 30_000 });
     });

@@ -1,8 +1,9 @@
 import AppLayout from "@cloudscape-design/components/app-layout";
 import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import SideNavigation, { type SideNavigationProps } from "@cloudscape-design/components/side-navigation";
+import Spinner from "@cloudscape-design/components/spinner";
 import TopNavigation from "@cloudscape-design/components/top-navigation";
-import { useEffect, useMemo } from "react";
+import { Suspense, useEffect, useMemo } from "react";
 import { useApi } from "../api/context";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { areas } from "../pages";
@@ -90,7 +91,13 @@ export function Shell({ onSignOut }: { onSignOut(): void }) {
           />
         }
         content={
-          Page && found ? <Page key={path} {...found.props} /> : <ErrorAlert error={{ name: "NotFound", message: `The console has no page at ${location}.` }} />
+          Page && found ? (
+            <Suspense fallback={<Spinner size="large" />}>
+              <Page key={path} {...found.props} />
+            </Suspense>
+          ) : (
+            <ErrorAlert error={{ name: "NotFound", message: `The console has no page at ${location}.` }} />
+          )
         }
       />
     </>

@@ -1,4 +1,4 @@
-import { type ComponentType, useEffect, useState } from "react";
+import { type ComponentType, lazy, useEffect, useState } from "react";
 
 /** What a page component receives: the `:name` parts of its path and the `?a=b` query. */
 export interface PageProps {
@@ -67,4 +67,13 @@ export function match(routes: PageRoute[], location: string): { route: PageRoute
     if (ok) return { route, props: { params, query: new URLSearchParams(search) } };
   }
   return undefined;
+}
+
+/**
+ * A page loaded when it is first shown (a chunk of its own):
+ * `const NodeList = lazyPage(() => import("./NodeList"), (m) => m.NodeList);`. The shell shows a
+ * spinner while it loads.
+ */
+export function lazyPage<M>(load: () => Promise<M>, pick: (m: M) => ComponentType<PageProps>): ComponentType<PageProps> {
+  return lazy(async () => ({ default: pick(await load()) }));
 }

@@ -1,5 +1,10 @@
-import type { Area } from "../../app/routes";
-import { Activations } from "./Activations";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const Activations = lazyPage(
+  () => import("./Activations"),
+  (m) => m.Activations,
+);
 
 /** Hybrid activations (Create / Describe / DeleteActivation). */
 export const activationsArea: Area = {

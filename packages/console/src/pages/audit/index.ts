@@ -1,6 +1,14 @@
-import type { Area } from "../../app/routes";
-import { AuditTrail } from "./AuditTrail";
-import { EventLog } from "./EventLog";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const AuditTrail = lazyPage(
+  () => import("./AuditTrail"),
+  (m) => m.AuditTrail,
+);
+const EventLog = lazyPage(
+  () => import("./EventLog"),
+  (m) => m.EventLog,
+);
 
 /** The audit trail (OpenSSM.LookupAuditEvents) and the event log (OpenSSM.ListEvents). */
 export const auditArea: Area = {

@@ -21,7 +21,7 @@ import { useApi } from "../../api/context";
 import { hrefOf, navigate, type PageProps } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { KeyValue } from "../../components/KeyValue";
-import { useLoad, when } from "../../components/load";
+import { useLoad, usePoll, when } from "../../components/load";
 
 /** State Manager: associations, and a form to create one (document, tag target, schedule). */
 export function AssociationList() {
@@ -114,8 +114,9 @@ export function AssociationDetails({ params }: PageProps) {
   const api = useApi();
   const id = params.id;
   const [error, setError] = useState<unknown>();
-  const desc = useLoad((a) => a.ssm.send(new DescribeAssociationCommand({ AssociationId: id })), [id]);
-  const execs = useLoad((a) => a.ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id, MaxResults: 50 })), [id]);
+  // Polled: the status changes as the nodes apply the association.
+  const desc = usePoll((a) => a.ssm.send(new DescribeAssociationCommand({ AssociationId: id })), 5_000, [id]);
+  const execs = usePoll((a) => a.ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id, MaxResults: 50 })), 5_000, [id]);
   const d = desc.data?.AssociationDescription;
   const runNow = async () => {
     setError(undefined);
@@ -142,7 +143,7 @@ export function AssociationDetails({ params }: PageProps) {
             ["Document", d?.Name],
             ["Version", d?.AssociationVersion],
             ["Schedule", d?.ScheduleExpression],
-            ["Status", d?.Overview?.Status],
+            ["Status", d?.Overview?.Status ? `${d.Overview.Status}${d.Overview.DetailedStatus ? ` (${d.Overview.DetailedStatus})` : ""}` : undefined],
             ["Targets", (d?.Targets ?? []).map((t) => `${t.Key}=${(t.Values ?? []).join(",")}`).join("; ")],
             ["Last execution", when(d?.LastExecutionDate)],
             ["Parameters", d?.Parameters ? JSON.stringify(d.Parameters) : undefined],

@@ -17,9 +17,25 @@ interface CalendarEvent {
   end: Date;
 }
 
-/** The VEVENTs of an iCalendar text (SUMMARY, DTSTART, DTEND in UTC or floating form). */
+/**
+ * A calendar's events: the VEVENTs of iCalendar text (SUMMARY, DTSTART, DTEND in UTC or floating
+ * form), or the calendarEvents of a JSON calendar (name, startTime, endTime).
+ */
 function eventsOf(ics: string): CalendarEvent[] {
   const out: CalendarEvent[] = [];
+  if (ics.trimStart().startsWith("{")) {
+    try {
+      const doc = JSON.parse(ics) as { calendarEvents?: { name?: string; startTime?: string; endTime?: string }[] };
+      for (const e of doc.calendarEvents ?? []) {
+        const start = new Date(String(e.startTime));
+        const end = new Date(String(e.endTime ?? e.startTime));
+        if (!Number.isNaN(start.getTime()) && !Number.isNaN(end.getTime())) out.push({ summary: e.name ?? "(no title)", start, end });
+      }
+    } catch {
+      return [];
+    }
+    return out.sort((a, b) => a.start.getTime() - b.start.getTime());
+  }
   const unfolded = ics.replace(/\r?\n[ \t]/g, "");
   for (const block of unfolded.split("BEGIN:VEVENT").slice(1)) {
     const field = (name: string) => new RegExp(`^${name}[^:\\n]*:(.*)$`, "m").exec(block)?.[1]?.trim();
@@ -60,7 +76,7 @@ function MonthGrid({ events }: { events: CalendarEvent[] }) {
             {days.slice(w * 7, w * 7 + 7).map((d) => {
               const on = events.filter((e) => e.start.getTime() < d.getTime() + DAY && e.end.getTime() > d.getTime());
               return (
-                <td key={d.toISOString()} style={cell}>
+                <td key={d.toISOString()} style={cell} data-testid={`day-${d.toISOString().slice(0, 10)}`}>
                   <Box variant="small">{d.toISOString().slice(5, 10)}</Box>
                   {on.map((e) => (
                     <Box key={e.summary + e.start.toISOString()} variant="small" color="text-status-warning">

@@ -1,4 +1,5 @@
 import {
+  CreateMaintenanceWindowCommand,
   DescribeMaintenanceWindowExecutionsCommand,
   DescribeMaintenanceWindowsCommand,
   DescribeMaintenanceWindowTargetsCommand,
@@ -6,22 +7,30 @@ import {
   GetMaintenanceWindowCommand,
 } from "@aws-sdk/client-ssm";
 import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import Checkbox from "@cloudscape-design/components/checkbox";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
+import Form from "@cloudscape-design/components/form";
+import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
 import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
-import { hrefOf, type PageProps } from "../../app/routes";
+import { useState } from "react";
+import { useApi } from "../../api/context";
+import { hrefOf, navigate, type PageProps } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { KeyValue } from "../../components/KeyValue";
 import { useLoad, when } from "../../components/load";
 
-/** Maintenance Windows: the windows with their schedules and next runs. */
+/** Maintenance Windows: the windows with their schedules and next runs, and a form to create one. */
 export function WindowList() {
   const list = useLoad((a) => a.ssm.send(new DescribeMaintenanceWindowsCommand({ MaxResults: 50 })), []);
   const items = list.data?.WindowIdentities ?? [];
   return (
-    <>
+    <SpaceBetween size="l">
       <ErrorAlert error={list.error} />
       <Table
         variant="full-page"
@@ -44,7 +53,78 @@ export function WindowList() {
           { id: "next", header: "Next execution", cell: (w) => w.NextExecutionTime ?? "-" },
         ]}
       />
-    </>
+      <CreateWindow />
+    </SpaceBetween>
+  );
+}
+
+/** CreateMaintenanceWindow: name, schedule (cron, rate or at), time zone, duration and cutoff. */
+function CreateWindow() {
+  const api = useApi();
+  const [name, setName] = useState("");
+  const [schedule, setSchedule] = useState("cron(0 2 ? * SUN *)");
+  const [timezone, setTimezone] = useState("");
+  const [duration, setDuration] = useState("3");
+  const [cutoff, setCutoff] = useState("1");
+  const [unassociated, setUnassociated] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const create = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = await api.ssm.send(
+        new CreateMaintenanceWindowCommand({
+          Name: name,
+          Schedule: schedule,
+          ScheduleTimezone: timezone || undefined,
+          Duration: Number(duration),
+          Cutoff: Number(cutoff),
+          AllowUnassociatedTargets: unassociated,
+        }),
+      );
+      navigate(`/maintenance-windows/${r.WindowId}`);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Form
+      header={<Header variant="h2">Create maintenance window</Header>}
+      actions={
+        <Button variant="primary" onClick={create} loading={busy} disabled={!name || !schedule || !duration || !cutoff}>
+          Create maintenance window
+        </Button>
+      }
+      errorText={error ? <ErrorAlert error={error} /> : undefined}
+    >
+      <Container>
+        <ColumnLayout columns={2}>
+          <FormField label="Name">
+            <Input value={name} onChange={(e) => setName(e.detail.value)} ariaLabel="Window name" />
+          </FormField>
+          <FormField label="Schedule" description="cron(...), rate(...) or at(...).">
+            <Input value={schedule} onChange={(e) => setSchedule(e.detail.value)} ariaLabel="Window schedule" />
+          </FormField>
+          <FormField label="Time zone - optional" description="IANA name, such as Europe/Paris; default UTC.">
+            <Input value={timezone} onChange={(e) => setTimezone(e.detail.value)} ariaLabel="Time zone" />
+          </FormField>
+          <FormField label="Duration (hours)">
+            <Input type="number" value={duration} onChange={(e) => setDuration(e.detail.value)} ariaLabel="Duration in hours" />
+          </FormField>
+          <FormField label="Stop starting tasks (hours before the end)">
+            <Input type="number" value={cutoff} onChange={(e) => setCutoff(e.detail.value)} ariaLabel="Cutoff in hours" />
+          </FormField>
+          <FormField label="Targets">
+            <Checkbox checked={unassociated} onChange={(e) => setUnassociated(e.detail.checked)}>
+              Allow tasks on nodes that are not registered targets
+            </Checkbox>
+          </FormField>
+        </ColumnLayout>
+      </Container>
+    </Form>
   );
 }
 

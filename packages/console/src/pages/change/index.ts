@@ -1,7 +1,30 @@
-import type { Area } from "../../app/routes";
-import { AssociationDetails, AssociationList } from "./Associations";
-import { CalendarDetails, CalendarList } from "./ChangeCalendar";
-import { WindowDetails, WindowList } from "./MaintenanceWindows";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const AssociationDetails = lazyPage(
+  () => import("./Associations"),
+  (m) => m.AssociationDetails,
+);
+const AssociationList = lazyPage(
+  () => import("./Associations"),
+  (m) => m.AssociationList,
+);
+const CalendarDetails = lazyPage(
+  () => import("./ChangeCalendar"),
+  (m) => m.CalendarDetails,
+);
+const CalendarList = lazyPage(
+  () => import("./ChangeCalendar"),
+  (m) => m.CalendarList,
+);
+const WindowDetails = lazyPage(
+  () => import("./MaintenanceWindows"),
+  (m) => m.WindowDetails,
+);
+const WindowList = lazyPage(
+  () => import("./MaintenanceWindows"),
+  (m) => m.WindowList,
+);
 
 /** Change Management: State Manager associations, Maintenance Windows and Change Calendar. */
 export const changeArea: Area = {

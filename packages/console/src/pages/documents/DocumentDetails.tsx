@@ -21,10 +21,10 @@ import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
-import Textarea from "@cloudscape-design/components/textarea";
 import { useState } from "react";
 import { useApi } from "../../api/context";
 import { type PageProps, navigate } from "../../app/routes";
+import { CodeEditor, lineErrorsOf } from "../../components/CodeEditor";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { KeyValue } from "../../components/KeyValue";
 import { useLoad, when } from "../../components/load";
@@ -129,7 +129,7 @@ export function DocumentDetails({ params }: PageProps) {
       {editing ? (
         <SpaceBetween size="s">
           <FormField label={`Content (${format})`} stretch>
-            <Textarea value={draft} onChange={(e) => setDraft(e.detail.value)} rows={24} spellcheck={false} ariaLabel="Document content" />
+            <CodeEditor value={draft} onChange={setDraft} rows={24} ariaLabel="Document content" errors={lineErrorsOf(error)} />
           </FormField>
           <SpaceBetween direction="horizontal" size="xs">
             <Button variant="primary" onClick={save}>

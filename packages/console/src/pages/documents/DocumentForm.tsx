@@ -7,10 +7,10 @@ import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Textarea from "@cloudscape-design/components/textarea";
 import { useState } from "react";
 import { useApi } from "../../api/context";
 import { navigate } from "../../app/routes";
+import { CodeEditor, lineErrorsOf } from "../../components/CodeEditor";
 import { ErrorAlert } from "../../components/ErrorAlert";
 
 const EXAMPLE = `schemaVersion: "2.2"
@@ -93,7 +93,7 @@ export function DocumentForm() {
             />
           </FormField>
           <FormField label="Content" stretch>
-            <Textarea value={content} onChange={(e) => setContent(e.detail.value)} rows={20} spellcheck={false} ariaLabel="Content" />
+            <CodeEditor value={content} onChange={setContent} rows={20} ariaLabel="Content" errors={lineErrorsOf(error)} />
           </FormField>
         </SpaceBetween>
       </Container>

@@ -1,7 +1,18 @@
-import type { Area } from "../../app/routes";
-import { DocumentDetails } from "./DocumentDetails";
-import { DocumentForm } from "./DocumentForm";
-import { DocumentList } from "./DocumentList";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const DocumentDetails = lazyPage(
+  () => import("./DocumentDetails"),
+  (m) => m.DocumentDetails,
+);
+const DocumentForm = lazyPage(
+  () => import("./DocumentForm"),
+  (m) => m.DocumentForm,
+);
+const DocumentList = lazyPage(
+  () => import("./DocumentList"),
+  (m) => m.DocumentList,
+);
 
 export const documentsArea: Area = {
   section: "Application Management",

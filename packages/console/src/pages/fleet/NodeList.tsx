@@ -8,8 +8,10 @@ import PieChart from "@cloudscape-design/components/pie-chart";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import Table from "@cloudscape-design/components/table";
+import Pagination from "@cloudscape-design/components/pagination";
 import TextFilter from "@cloudscape-design/components/text-filter";
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { useApi } from "../../api/context";
 import { hrefOf } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { fetchAll, mapLimit } from "../../components/fetch-all";
@@ -23,26 +25,25 @@ export function PingStatus({ status }: { status?: string }) {
   return <StatusIndicator type={type}>{status ?? "Unknown"}</StatusIndicator>;
 }
 
+/** Nodes per page of the table; tags are read for the page shown only. */
+const PAGE_SIZE = 20;
+
 /** Fleet Manager: every managed node with its ping status, platform, agent and tags. */
 export function NodeList() {
+  const api = useApi();
   const [filter, setFilter] = useState("");
-  const nodes = useLoad(async (api) => {
+  const [page, setPage] = useState(1);
+  const nodes = useLoad(async (a) => {
     const all = await fetchAll(async (NextToken) => {
-      const r = await api.ssm.send(new DescribeInstanceInformationCommand({ NextToken, MaxResults: 50 }));
+      const r = await a.ssm.send(new DescribeInstanceInformationCommand({ NextToken, MaxResults: 50 }));
       return { items: r.InstanceInformationList, next: r.NextToken };
     });
-    // Tags are read per node (DescribeInstanceInformation has none); a node whose tags may not be read shows none.
-    const rows: NodeRow[] = await mapLimit(all.items, 8, async (n) => {
-      try {
-        const t = await api.ssm.send(new ListTagsForResourceCommand({ ResourceType: "ManagedInstance", ResourceId: n.InstanceId }));
-        return { ...n, Tags: t.TagList };
-      } catch {
-        return n;
-      }
-    });
-    return { rows, more: all.more };
+    return { rows: all.items as NodeRow[], more: all.more };
   }, []);
-  const rows = nodes.data?.rows ?? [];
+  // Tags, by node: DescribeInstanceInformation has none, so they are read (ListTagsForResource) for the
+  // nodes on the page shown, once each, rather than for the whole fleet. null: they may not be read.
+  const [tags, setTags] = useState<Map<string, Tag[] | null>>(new Map());
+  const rows = (nodes.data?.rows ?? []).map((n) => ({ ...n, Tags: tags.get(n.InstanceId ?? "") ?? undefined }));
   const needle = filter.toLowerCase();
   const shown = rows.filter((n) =>
     [n.InstanceId, n.ComputerName, n.Name, n.PlatformName, n.IPAddress, n.PingStatus, ...(n.Tags ?? []).map((t) => `${t.Key}=${t.Value}`)]
@@ -50,6 +51,29 @@ export function NodeList() {
       .toLowerCase()
       .includes(needle),
   );
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
+  const current = Math.min(page, pages);
+  const pageRows = shown.slice((current - 1) * PAGE_SIZE, current * PAGE_SIZE);
+  const missing = pageRows.map((n) => n.InstanceId ?? "").filter((id) => id && !tags.has(id));
+  const missingKey = missing.join(",");
+  // biome-ignore lint/correctness/useExhaustiveDependencies: missingKey stands for missing
+  useEffect(() => {
+    if (!missing.length) return;
+    let live = true;
+    void mapLimit(missing, 8, async (id) => {
+      try {
+        const t = await api.ssm.send(new ListTagsForResourceCommand({ ResourceType: "ManagedInstance", ResourceId: id }));
+        return [id, t.TagList ?? []] as const;
+      } catch {
+        return [id, null] as const;
+      }
+    }).then((found) => {
+      if (live) setTags((old) => new Map([...old, ...found]));
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, missingKey]);
   const counts = new Map<string, number>();
   for (const n of rows) counts.set(n.PingStatus ?? "Unknown", (counts.get(n.PingStatus ?? "Unknown") ?? 0) + 1);
 
@@ -71,7 +95,7 @@ export function NodeList() {
       <Table
         data-testid="nodes-table"
         variant="full-page"
-        items={shown}
+        items={pageRows}
         loading={nodes.loading && !nodes.data}
         loadingText="Loading managed nodes"
         trackBy="InstanceId"
@@ -94,6 +118,14 @@ export function NodeList() {
             countText={`${shown.length} matches`}
           />
         }
+        pagination={
+          <Pagination
+            currentPageIndex={current}
+            pagesCount={pages}
+            onChange={(e) => setPage(e.detail.currentPageIndex)}
+            ariaLabels={{ nextPageLabel: "Next page", previousPageLabel: "Previous page", pageLabel: (n) => `Page ${n}` }}
+          />
+        }
         empty={<Box textAlign="center">No managed nodes. Register one with an activation code (openssm-agent register).</Box>}
         columnDefinitions={[
           { id: "id", header: "Node ID", cell: (n) => <Link href={hrefOf(`/nodes/${n.InstanceId}`)}>{n.InstanceId}</Link> },
@@ -102,7 +134,11 @@ export function NodeList() {
           { id: "platform", header: "Platform", cell: (n) => [n.PlatformName, n.PlatformVersion].filter(Boolean).join(" ") || n.PlatformType || "-" },
           { id: "agent", header: "Agent version", cell: (n) => n.AgentVersion ?? "-" },
           { id: "ip", header: "IP address", cell: (n) => n.IPAddress ?? "-" },
-          { id: "tags", header: "Tags", cell: (n) => <TagList tags={n.Tags} /> },
+          {
+            id: "tags",
+            header: "Tags",
+            cell: (n) => (tags.has(n.InstanceId ?? "") ? tags.get(n.InstanceId ?? "") === null ? "-" : <TagList tags={n.Tags} /> : "..."),
+          },
           { id: "seen", header: "Last ping", cell: (n) => when(n.LastPingDateTime) },
         ]}
       />

@@ -1,4 +1,4 @@
-import { StartSessionCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
+import { ResumeSessionCommand, StartSessionCommand, TerminateSessionCommand } from "@aws-sdk/client-ssm";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -12,9 +12,12 @@ import { ErrorAlert } from "../../components/ErrorAlert";
 import { BrowserDataChannel } from "../../terminal/data-channel";
 import { Terminal, type TerminalHandle } from "../../terminal/Terminal";
 
-type State = "starting" | "connected" | "ended" | "lost" | "failed";
+type State = "starting" | "connected" | "reconnecting" | "ended" | "lost" | "failed";
 
-/** A shell on the node in the browser: StartSession, then the data channel to xterm.js. */
+/**
+ * A shell on the node in the browser: StartSession, then the data channel to xterm.js; when the socket
+ * drops, ResumeSession and a new socket, as the session-manager-plugin does.
+ */
 export function NodeTerminal({ params }: PageProps) {
   const api = useApi();
   const id = params.id;
@@ -40,22 +43,41 @@ export function NodeTerminal({ params }: PageProps) {
         }
         setSessionId(r.SessionId);
         write(`Starting session with SessionId: ${r.SessionId}\r\n`);
-        const ch = new BrowserDataChannel(r.StreamUrl, r.TokenValue, {
-          onOutput: (d) => write(d),
-          onReady: () => {
-            setState("connected");
-            if (size.current) ch.resize(size.current.cols, size.current.rows);
+        const sessionId = r.SessionId;
+        const resume = async () => {
+          const again = await api.ssm.send(new ResumeSessionCommand({ SessionId: sessionId }));
+          return { tokenValue: again.TokenValue || undefined, streamUrl: again.StreamUrl || undefined };
+        };
+        const ch = new BrowserDataChannel(
+          r.StreamUrl,
+          r.TokenValue,
+          {
+            onOutput: (d) => write(d),
+            onReady: () => {
+              setState("connected");
+              if (size.current) ch.resize(size.current.cols, size.current.rows);
+            },
+            onClosed: (m) => {
+              setState("ended");
+              setNote(m);
+              write(`\r\n\r\n${m ? `SessionId: ${r.SessionId} : ${m}` : `Exiting session with sessionId: ${r.SessionId}.`}\r\n`);
+            },
+            onLost: (why) => {
+              setState((s) => (s === "ended" ? s : "lost"));
+              setNote(why);
+            },
+            onReconnecting: (why) => {
+              setState((s) => (s === "ended" ? s : "reconnecting"));
+              setNote(why);
+            },
+            onReconnected: () => {
+              setState((s) => (s === "reconnecting" ? "connected" : s));
+              setNote("");
+              if (size.current) ch.resize(size.current.cols, size.current.rows);
+            },
           },
-          onClosed: (m) => {
-            setState("ended");
-            setNote(m);
-            write(`\r\n\r\n${m ? `SessionId: ${r.SessionId} : ${m}` : `Exiting session with sessionId: ${r.SessionId}.`}\r\n`);
-          },
-          onLost: (why) => {
-            setState((s) => (s === "ended" ? s : "lost"));
-            setNote(why);
-          },
-        });
+          resume,
+        );
         channel.current = ch;
         await ch.open();
       } catch (e) {
@@ -82,6 +104,8 @@ export function NodeTerminal({ params }: PageProps) {
       <StatusIndicator type="success">Connected</StatusIndicator>
     ) : state === "starting" ? (
       <StatusIndicator type="loading">Starting</StatusIndicator>
+    ) : state === "reconnecting" ? (
+      <StatusIndicator type="loading">{`Reconnecting: ${note}`}</StatusIndicator>
     ) : state === "ended" ? (
       <StatusIndicator type="stopped">Session ended</StatusIndicator>
     ) : (

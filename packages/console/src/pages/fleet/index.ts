@@ -1,7 +1,18 @@
-import type { Area } from "../../app/routes";
-import { NodeDetails } from "./NodeDetails";
-import { NodeList } from "./NodeList";
-import { NodeTerminal } from "./NodeTerminal";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const NodeDetails = lazyPage(
+  () => import("./NodeDetails"),
+  (m) => m.NodeDetails,
+);
+const NodeList = lazyPage(
+  () => import("./NodeList"),
+  (m) => m.NodeList,
+);
+const NodeTerminal = lazyPage(
+  () => import("./NodeTerminal"),
+  (m) => m.NodeTerminal,
+);
 
 export const fleetArea: Area = {
   section: "Node Management",

@@ -1,7 +1,30 @@
-import type { Area } from "../../app/routes";
-import { CreateRole, CreateUser } from "./CreatePrincipal";
-import { RoleDetails, UserDetails } from "./PrincipalDetails";
-import { RoleList, UserList } from "./PrincipalList";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const CreateRole = lazyPage(
+  () => import("./CreatePrincipal"),
+  (m) => m.CreateRole,
+);
+const CreateUser = lazyPage(
+  () => import("./CreatePrincipal"),
+  (m) => m.CreateUser,
+);
+const RoleDetails = lazyPage(
+  () => import("./PrincipalDetails"),
+  (m) => m.RoleDetails,
+);
+const UserDetails = lazyPage(
+  () => import("./PrincipalDetails"),
+  (m) => m.UserDetails,
+);
+const RoleList = lazyPage(
+  () => import("./PrincipalList"),
+  (m) => m.RoleList,
+);
+const UserList = lazyPage(
+  () => import("./PrincipalList"),
+  (m) => m.UserList,
+);
 
 /** IAM-style users, roles, inline policies and access keys (the admin API's OpenSSM.* IAM operations). */
 export const iamArea: Area = {

@@ -24,19 +24,22 @@ export function Compliance() {
       <ErrorAlert error={summary.error} />
       <ErrorAlert error={resources.error} />
       <Container header={<Header variant="h2">Compliance resources summary</Header>}>
-        <PieChart
-          data={[
-            { title: "Compliant", value: compliant },
-            { title: "Non-compliant", value: nonCompliant },
-          ]}
-          ariaLabel="Compliant and non-compliant resources"
-          ariaDescription="How many resource compliance items are compliant and how many are not."
-          hideFilter
-          size="medium"
-          statusType={summary.loading && !summary.data ? "loading" : "finished"}
-          empty={<Box textAlign="center">No compliance data reported yet.</Box>}
-          i18nStrings={{ detailsValue: "Items", detailsPercentage: "Percentage", chartAriaRoleDescription: "pie chart" }}
-        />
+        <div data-testid="compliance-chart">
+          <PieChart
+            data={[
+              { title: "Compliant", value: compliant },
+              { title: "Non-compliant", value: nonCompliant },
+            ]}
+            ariaLabel="Compliant and non-compliant resources"
+            ariaDescription="How many resource compliance items are compliant and how many are not."
+            hideFilter
+            size="medium"
+            segmentDescription={(d, sum) => `${d.value} of ${sum}`}
+            statusType={summary.loading && !summary.data ? "loading" : "finished"}
+            empty={<Box textAlign="center">No compliance data reported yet.</Box>}
+            i18nStrings={{ detailsValue: "Items", detailsPercentage: "Percentage", chartAriaRoleDescription: "pie chart" }}
+          />
+        </div>
       </Container>
       <Table
         items={types}

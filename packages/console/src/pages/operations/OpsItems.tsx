@@ -75,7 +75,14 @@ export function OpsItemDetails({ params }: PageProps) {
         <KeyValue
           pairs={[
             ["ID", o?.OpsItemId],
-            ["Status", o?.Status],
+            [
+              "Status",
+              o ? (
+                <span key="status" data-testid="opsitem-status">
+                  {o.Status}
+                </span>
+              ) : undefined,
+            ],
             ["Source", o?.Source],
             ["Severity", o?.Severity],
             ["Priority", o?.Priority],

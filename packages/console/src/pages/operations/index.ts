@@ -1,7 +1,22 @@
-import type { Area } from "../../app/routes";
-import { Compliance } from "./Compliance";
-import { Inventory } from "./Inventory";
-import { OpsItemDetails, OpsItemList } from "./OpsItems";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const Compliance = lazyPage(
+  () => import("./Compliance"),
+  (m) => m.Compliance,
+);
+const Inventory = lazyPage(
+  () => import("./Inventory"),
+  (m) => m.Inventory,
+);
+const OpsItemDetails = lazyPage(
+  () => import("./OpsItems"),
+  (m) => m.OpsItemDetails,
+);
+const OpsItemList = lazyPage(
+  () => import("./OpsItems"),
+  (m) => m.OpsItemList,
+);
 
 /** Operations Management: OpsCenter's OpsItems, the compliance dashboard and inventory. */
 export const operationsArea: Area = {

@@ -1,7 +1,18 @@
-import type { Area } from "../../app/routes";
-import { ParameterDetails } from "./ParameterDetails";
-import { ParameterForm } from "./ParameterForm";
-import { ParameterList } from "./ParameterList";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const ParameterDetails = lazyPage(
+  () => import("./ParameterDetails"),
+  (m) => m.ParameterDetails,
+);
+const ParameterForm = lazyPage(
+  () => import("./ParameterForm"),
+  (m) => m.ParameterForm,
+);
+const ParameterList = lazyPage(
+  () => import("./ParameterList"),
+  (m) => m.ParameterList,
+);
 
 export const parametersArea: Area = {
   section: "Application Management",

@@ -1,7 +1,18 @@
-import type { Area } from "../../app/routes";
-import { CommandDetails } from "./CommandDetails";
-import { CommandHistory } from "./CommandHistory";
-import { RunCommand } from "./RunCommand";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const CommandDetails = lazyPage(
+  () => import("./CommandDetails"),
+  (m) => m.CommandDetails,
+);
+const CommandHistory = lazyPage(
+  () => import("./CommandHistory"),
+  (m) => m.CommandHistory,
+);
+const RunCommand = lazyPage(
+  () => import("./RunCommand"),
+  (m) => m.RunCommand,
+);
 
 export const runCommandArea: Area = {
   section: "Node Management",

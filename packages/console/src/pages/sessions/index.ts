@@ -1,6 +1,14 @@
-import type { Area } from "../../app/routes";
-import { SessionDetails } from "./SessionDetails";
-import { SessionList } from "./SessionList";
+import { type Area, lazyPage } from "../../app/routes";
+
+// Each page is a chunk of its own, loaded when it is first shown.
+const SessionDetails = lazyPage(
+  () => import("./SessionDetails"),
+  (m) => m.SessionDetails,
+);
+const SessionList = lazyPage(
+  () => import("./SessionList"),
+  (m) => m.SessionList,
+);
 
 export const sessionsArea: Area = {
   section: "Node Management",
