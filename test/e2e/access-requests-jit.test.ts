@@ -9,9 +9,8 @@ import {
   StartAccessRequestCommand,
   StartSessionCommand,
 } from "@aws-sdk/client-ssm";
-import { openStorage } from "@openssm/server";
 import { type FakeNode, registerFakeNode } from "../harness/fake-node.js";
-import { type Credentials, createUser, runProcess, startServer, type TestServer, type TestUser } from "../harness/index.js";
+import { type Credentials, createUser, storedAudit, storedEvents, runProcess, startServer, type TestServer, type TestUser } from "../harness/index.js";
 import { type AgentNode, cliEnv, cliInPty, sessionIdOf, startAgent, within } from "./sessions-helpers.js";
 
 /** Users of just-in-time access hold no standing session permission: they may only ask for access. */
@@ -57,28 +56,6 @@ async function rejects(call: Promise<unknown>, name: string, message?: RegExp): 
     if (message) assert.match(e.message, message);
     return true;
   });
-}
-
-async function eventsOf(server: TestServer, detailType: string): Promise<Record<string, unknown>[]> {
-  const storage = openStorage(server.databaseUrl);
-  try {
-    const rows = await storage.db.selectFrom("event_log").select("body").where("detail_type", "=", detailType).orderBy("time").execute();
-    return rows.map((r) => (JSON.parse(String(r.body)) as { detail: Record<string, unknown> }).detail);
-  } finally {
-    await storage.close();
-  }
-}
-
-async function auditOf(server: TestServer, operation: string): Promise<{ principal_arn: string | null; error_code: string | null }[]> {
-  const storage = openStorage(server.databaseUrl);
-  try {
-    return (await storage.db.selectFrom("audit_log").select(["principal_arn", "error_code"]).where("operation", "=", operation).orderBy("time").execute()) as {
-      principal_arn: string | null;
-      error_code: string | null;
-    }[];
-  } finally {
-    await storage.close();
-  }
 }
 
 describe("just-in-time node access: Cedar approval policies, access requests and time-bound tokens", () => {
@@ -236,19 +213,19 @@ describe("just-in-time node access: Cedar approval policies, access requests and
   });
 
   it("audited every decision and published it as an event", async () => {
-    const decisions = await eventsOf(server, "Just-in-time Node Access Request Status Change");
+    const decisions = await storedEvents(server, "Just-in-time Node Access Request Status Change");
     const statuses = decisions.map((d) => `${d.status}:${d["target-id"]}`);
     assert.ok(statuses.includes(`Rejected:${dev.instanceId}`), statuses.join(", "));
     assert.ok(statuses.includes(`Rejected:${production.instanceId}`), statuses.join(", "));
     assert.ok(statuses.includes(`Approved:${dev.instanceId}`), statuses.join(", "));
     assert.ok(statuses.includes(`Expired:${dev.instanceId}`), statuses.join(", "));
-    const issued = await eventsOf(server, "Just-in-time Node Access Token Issued");
+    const issued = await storedEvents(server, "Just-in-time Node Access Token Issued");
     assert.equal(issued.length, 1);
     assert.doesNotMatch(JSON.stringify(issued), new RegExp(String(token?.secretAccessKey).replace(/[+/]/g, ".")));
-    const starts = await auditOf(server, "StartAccessRequest");
+    const starts = await storedAudit(server, "StartAccessRequest");
     assert.ok(starts.some((a) => a.principal_arn === carol.arn && a.error_code === null));
     assert.ok(starts.some((a) => a.principal_arn === carol.arn && a.error_code === "AccessDeniedException"));
-    const sessions = await auditOf(server, "StartSession");
+    const sessions = await storedAudit(server, "StartSession");
     assert.ok(sessions.some((a) => a.principal_arn?.includes("assumed-role/SSM-JustInTimeAccessTokenRole/carol.") && a.error_code === null));
     assert.ok(sessions.some((a) => a.principal_arn?.includes("assumed-role/SSM-JustInTimeAccessTokenRole/carol.") && a.error_code === "AccessDeniedException"));
   });

@@ -13,9 +13,8 @@ import {
   StartSessionCommand,
   UpdateDocumentCommand,
 } from "@aws-sdk/client-ssm";
-import { openStorage } from "@openssm/server";
 import { type FakeNode, registerFakeNode } from "../harness/fake-node.js";
-import { type Credentials, createUser, eventually, startServer, type TestServer, type TestUser } from "../harness/index.js";
+import { type Credentials, createUser, storedAudit, storedEvents, eventually, startServer, type TestServer, type TestUser } from "../harness/index.js";
 import { type AgentNode, cliEnv, cliInPty, sessionIdOf, startAgent, within } from "./sessions-helpers.js";
 
 /** Requesters may only ask for access (and look at their requests); approvers may only decide. */
@@ -110,30 +109,6 @@ const createPolicy = (server: TestServer, name: string, content: unknown) =>
 async function detailsOf(server: TestServer, id: string): Promise<Record<string, unknown>> {
   const item = (await server.ssm().send(new GetOpsItemCommand({ OpsItemId: id }))).OpsItem;
   return JSON.parse(String(item?.OperationalData?.["/openssm/accessrequest"]?.Value)) as Record<string, unknown>;
-}
-
-async function eventsOf(server: TestServer, detailType: string): Promise<Record<string, unknown>[]> {
-  const storage = openStorage(server.databaseUrl);
-  try {
-    const rows = await storage.db.selectFrom("event_log").select("body").where("detail_type", "=", detailType).orderBy("time").execute();
-    return rows.map((r) => (JSON.parse(String(r.body)) as { detail: Record<string, unknown> }).detail);
-  } finally {
-    await storage.close();
-  }
-}
-
-async function auditOf(server: TestServer, operation: string) {
-  const storage = openStorage(server.databaseUrl);
-  try {
-    return await storage.db
-      .selectFrom("audit_log")
-      .select(["principal_arn", "error_code", "source_ip"])
-      .where("operation", "=", operation)
-      .orderBy("time")
-      .execute();
-  } finally {
-    await storage.close();
-  }
 }
 
 describe("just-in-time node access: manual approval policies, approved level by level through automation signals", () => {
@@ -384,7 +359,7 @@ describe("just-in-time node access: manual approval policies, approved level by 
   });
 
   it("audited every decision and published each status change", async () => {
-    const statuses = (await eventsOf(server, "Just-in-time Node Access Request Status Change")).map(
+    const statuses = (await storedEvents(server, "Just-in-time Node Access Request Status Change")).map(
       (d) => `${d.status}:${d["access-request-id"] ?? d["target-id"]}`,
     );
     assert.ok(statuses.includes(`Pending:${requestId}`), statuses.join(", "));
@@ -395,11 +370,11 @@ describe("just-in-time node access: manual approval policies, approved level by 
       statuses.some((s) => s.startsWith("Rejected:oi-")),
       statuses.join(", "),
     );
-    const signals = await auditOf(server, "SendAutomationSignal");
+    const signals = await storedAudit(server, "SendAutomationSignal");
     assert.ok(signals.some((a) => a.principal_arn === alice.arn && a.error_code === null));
     assert.ok(signals.some((a) => a.principal_arn === bob.arn && a.error_code === null));
     assert.ok(signals.some((a) => a.principal_arn === carol.arn && a.error_code === "InvalidAutomationSignalException"));
-    const updates = await auditOf(server, "UpdateOpsItem");
+    const updates = await storedAudit(server, "UpdateOpsItem");
     assert.ok(
       updates.some((a) => a.source_ip === `access-requests:${requestId}` && a.error_code === null),
       JSON.stringify(updates),

@@ -3,3 +3,4 @@ export * from "./clients.js";
 export * from "./iam.js";
 export * from "./postgres.js";
 export * from "./webhook.js";
+export * from "./stored.js";
