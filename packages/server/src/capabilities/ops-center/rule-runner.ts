@@ -4,9 +4,9 @@ import type { Scope } from "../../storage/scope.js";
 import { nodeArn, recentlyLostNodes } from "../nodes/index.js";
 import { serviceSettingValue } from "../settings/index.js";
 import { insertOpsItem } from "./create.js";
-import { openDedupOf } from "./dedup.js";
+import { opsItemRowOf } from "./ops-items.js";
 import { OPS_ITEM_LIMITS } from "./limits.js";
-import { DEDUP_KEY, getOpsItem, newOpsItemId, type OperationalData, opsItemEvent } from "./store.js";
+import { DEDUP_KEY, getOpsItem, type OperationalData, opsItemEvent } from "./store.js";
 import { type OpsItemRow, opsDb } from "./tables.js";
 import { recordTimeline, timelineDetail } from "./timeline.js";
 import { connectionLostHit, type RuleHit, ruleHitOf, ruleSettingId } from "./rules.js";
@@ -36,40 +36,23 @@ const resourceList = (data: OperationalData): { arn: string }[] => {
   }
 };
 
+/** The OpsItem a hit opens, built and checked as CreateOpsItem builds and checks one (limits included). */
 function newRow(hit: RuleHit, severity: string, now: number): OpsItemRow {
-  const by = ruleArn(hit.scope, hit.rule);
   const data: OperationalData = { [DEDUP_KEY]: { Type: "SearchableString", Value: JSON.stringify({ dedupString: hit.dedup }) } };
   const resources = [...new Set(hit.resources)].slice(0, OPS_ITEM_LIMITS.RelatedResources).map((arn) => ({ arn }));
   if (resources.length) data["/aws/resources"] = { Type: "SearchableString", Value: JSON.stringify(resources) };
   for (const [k, v] of Object.entries(hit.facts)) data[k] = { Type: "SearchableString", Value: v };
   data.Rule = { Type: "SearchableString", Value: hit.rule };
-  return {
-    ops_item_id: newOpsItemId(),
-    account_id: hit.scope.accountId,
-    region: hit.scope.region,
-    ops_item_type: "/aws/issue",
-    title: hit.title.slice(0, 1024),
-    description: hit.description,
-    source: "SSM",
-    status: "Open",
-    severity,
-    priority: null,
-    category: hit.category,
-    operational_data: JSON.stringify(data),
-    notifications: "[]",
-    related_ops_items: "[]",
-    dedup_string: hit.dedup,
-    open_dedup: openDedupOf("Open", hit.dedup),
-    version: 1,
-    created_by: by,
-    created_at: now,
-    last_modified_by: by,
-    modified_at: now,
-    actual_start_at: null,
-    actual_end_at: null,
-    planned_start_at: null,
-    planned_end_at: null,
+  const input = {
+    Title: hit.title.slice(0, 1024),
+    Description: hit.description,
+    Source: "SSM",
+    OpsItemType: "/aws/issue",
+    Severity: severity,
+    Category: hit.category,
+    OperationalData: data,
   };
+  return opsItemRowOf(hit.scope, ruleArn(hit.scope, hit.rule), now, input).row;
 }
 
 /** Adds resources a later report of the subject names (a second node the command failed on) to its OpsItem. */
