@@ -17,6 +17,8 @@ import { machine, writeSection } from "./results.js";
 const IDLE_SECONDS = Number(process.env.BENCH_AGENT_IDLE_SECONDS ?? 30);
 const AWS_AGENT = { rssMiB: 42.9, note: "core and worker together, idle with its control channel open (issue 14)" };
 const BEFORE = { rssMiB: 61.6, installMiB: 64.8 };
+/** This machine, `npx tsx bench/run.ts agent-footprint` before issue 14 part 7's memory work (ES module bundle, pino, ws, public roots parsed, toISOString). */
+const BEFORE_PART7 = { rssMiB: 50.8, maxMiB: 52.8, when: "2026-12-03" };
 
 function treeBytes(path: string): number {
   const s = statSync(path);
@@ -57,8 +59,28 @@ async function bareNodeRssMiB(): Promise<number> {
   return kib / 1024;
 }
 
+/**
+ * RSS of a Node.js process that does nothing but hold one HTTPS keep-alive connection to the server's
+ * TLS listener (the floor under any agent written for Node.js that talks to the server over TLS).
+ */
+async function tlsNodeRssMiB(server: TestServer): Promise<number> {
+  const code = [
+    'const https = require("node:https"), fs = require("node:fs");',
+    "const agent = new https.Agent({ keepAlive: true, ca: fs.readFileSync(process.argv[2]) });",
+    "https.get(process.argv[1] + '/', { agent }, (res) => res.resume()).on('error', (e) => { console.error(e.message); process.exit(1); });",
+    "setTimeout(() => {}, 10000);",
+  ].join("\n");
+  const probe = spawn(process.execPath, ["-e", code, server.tlsEndpoint, server.caFile], { stdio: "ignore", env: { ...process.env, MALLOC_ARENA_MAX: "1" } });
+  await new Promise((r) => setTimeout(r, 3_000));
+  const kib = vmRssKiB(probe.pid as number);
+  probe.kill();
+  return kib / 1024;
+}
+
 export interface AgentFootprint {
   bareNodeMiB: number;
+  /** Node.js holding one HTTPS connection to the server, nothing else. */
+  tlsNodeMiB: number;
   installBytes: number;
   rssMiB: { mean: number; max: number };
   cpuPercent: number;
@@ -132,6 +154,7 @@ export async function measureAgentFootprint(): Promise<AgentFootprint> {
       const t1 = pids().reduce((n, p) => n + cpuTicks(p), 0);
       return {
         bareNodeMiB: await bareNodeRssMiB(),
+        tlsNodeMiB: await tlsNodeRssMiB(server),
         installBytes,
         rssMiB: { mean: rss.reduce((a, b) => a + b, 0) / rss.length / 1024, max: Math.max(...rss) / 1024 },
         cpuPercent: ((t1 - t0) / 100 / IDLE_SECONDS) * 100,
@@ -156,14 +179,14 @@ export async function benchAgentFootprint(opts: { record?: boolean } = {}): Prom
     "",
     `${machine()}. The agent installed by \`packages/agent/install.sh\` into a throw-away prefix and run as its unit runs it (\`openssm-agent run\`, MGS control channel open, nothing to do); RSS is VmRSS of its process${f.processes > 1 ? "es" : ""} sampled every second for ${IDLE_SECONDS} s after a 5 s settle.`,
     "",
-    "| | openssm-agent (now) | openssm-agent (issue 14, before) | amazon-ssm-agent (issue 14; not built here) | target |",
-    "|---|---:|---:|---:|---:|",
-    `| install beside Node.js | ${mib(f.installBytes)} MiB | ${BEFORE.installMiB} MiB | n/a | < 10 MiB |`,
-    `| idle RSS, mean | ${f.rssMiB.mean.toFixed(1)} MiB | ${BEFORE.rssMiB} MiB | ${AWS_AGENT.rssMiB} MiB (${AWS_AGENT.note}) | ≤ ${AWS_AGENT.rssMiB} MiB |`,
-    `| idle RSS, max | ${f.rssMiB.max.toFixed(1)} MiB | | | |`,
-    `| idle CPU, mean | ${f.cpuPercent.toFixed(3)} % of one core | almost none | almost none | |`,
+    `| | openssm-agent (now) | openssm-agent (${BEFORE_PART7.when}, before part 7's memory work) | openssm-agent (issue 14, before) | amazon-ssm-agent (issue 14; not built here) | target |`,
+    "|---|---:|---:|---:|---:|---:|",
+    `| install beside Node.js | ${mib(f.installBytes)} MiB | 0.59 MiB | ${BEFORE.installMiB} MiB | n/a | < 10 MiB |`,
+    `| idle RSS, mean | ${f.rssMiB.mean.toFixed(1)} MiB | ${BEFORE_PART7.rssMiB} MiB | ${BEFORE.rssMiB} MiB | ${AWS_AGENT.rssMiB} MiB (${AWS_AGENT.note}) | ≤ ${AWS_AGENT.rssMiB} MiB |`,
+    `| idle RSS, max | ${f.rssMiB.max.toFixed(1)} MiB | ${BEFORE_PART7.maxMiB} MiB | | | |`,
+    `| idle CPU, mean | ${f.cpuPercent.toFixed(3)} % of one core | | almost none | almost none | |`,
     "",
-    `For scale: Node.js itself, running an empty script, is ${f.bareNodeMiB.toFixed(1)} MiB RSS on this machine, so the RSS target leaves the agent's own code and data about ${(AWS_AGENT.rssMiB - f.bareNodeMiB).toFixed(1)} MiB; it uses about ${(f.rssMiB.mean - f.bareNodeMiB).toFixed(1)} MiB.`,
+    `For scale, on this machine: Node.js itself, running an empty script, is ${f.bareNodeMiB.toFixed(1)} MiB RSS; a Node.js that only holds one HTTPS connection to the server's TLS listener (node:https, TLS and crypto loaded; no agent code) is ${f.tlsNodeMiB.toFixed(1)} MiB. The agent uses ${(f.rssMiB.mean - f.bareNodeMiB).toFixed(1)} MiB above an empty Node.js and ${(f.rssMiB.mean - f.tlsNodeMiB).toFixed(1)} MiB above the HTTPS floor; the target leaves ${(AWS_AGENT.rssMiB - f.bareNodeMiB).toFixed(1)} MiB above an empty Node.js${f.tlsNodeMiB > AWS_AGENT.rssMiB ? ", less than Node.js's own HTTPS and TLS take, so on Node.js it is out of reach on this machine" : ""}.`,
   ];
   const table = lines.join("\n");
   if (opts.record) writeSection("agent-footprint", table);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Starts openssm-agent. The service runs dist/openssm-agent.mjs, the bundle that `npm install` (or
+// Starts openssm-agent. The service runs dist/openssm-agent.cjs, the bundle that `npm install` (or
 // install.sh) builds with scripts/build.mjs: plain JavaScript in a single process, no TypeScript
 // loader thread (about 25 MB less memory). Nothing is built here: when there is no bundle, or a
 // source file is newer than it (a checkout being edited), or OPENSSM_AGENT_TSX=1, the sources run
@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const bundle = join(root, "dist", "openssm-agent.mjs");
+const bundle = join(root, "dist", "openssm-agent.cjs");
 const require = createRequire(import.meta.url);
 
 function newest(dir) {

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { AgentInfo, AgentJobPayload, DecodedAgentMessage, InstanceMessage } from "@openssm/protocol";
 import { AGENT_JOB_ACK_SUCCESS } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "./log.js";
 import { isAuthFailure } from "./aws/aws-error.js";
 import type { HttpTransport } from "./aws/http-transport.js";
 import { JsonClient } from "./aws/json-client.js";

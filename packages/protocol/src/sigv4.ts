@@ -1,4 +1,5 @@
 import { constants, createHash, createHmac, createPrivateKey, type KeyObject, sign as rsaSign } from "node:crypto";
+import { isoMillis } from "./ec2messages.js";
 
 /**
  * AWS Signature Version 4, once for everyone: the server verifies with it, the agent, the bench and
@@ -139,8 +140,7 @@ export function hmacSignature(secret: string, date: string, region: string, serv
 
 /** `20240102T030405Z` */
 export function amzDate(when: Date): string {
-  return when
-    .toISOString()
+  return isoMillis(when.getTime())
     .replace(/[-:]/g, "")
     .replace(/\.\d{3}/, "");
 }

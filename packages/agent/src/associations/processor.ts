@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { SendCommandPayload } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import type { CommandRecord } from "../commands/command-record.js";
 import { type CommandStore, FileCommandStore, MemoryCommandStore } from "../commands/command-store.js";
 import { DocumentRunner, type RunnerEnv } from "../commands/document-runner.js";

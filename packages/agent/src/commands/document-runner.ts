@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { type AgentInfo, type PluginRuntimeStatus, type ResultStatus, Topic } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import { DocumentError, documentContent, type ParsedDocument, parseDocument } from "../documents/document-steps.js";
 import { parameterStoreReferences, substituteParameterStore } from "../documents/parameters.js";
 import { OutputStream, STDERR_CAP, STDOUT_CAP, combinedOutput } from "../exec/output-stream.js";

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import { AwsError } from "../aws/aws-error.js";
 import type { JsonClient } from "../aws/json-client.js";
 import type { AccessKeys } from "@openssm/protocol";

@@ -2,9 +2,13 @@ import { execFile } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { cpus, networkInterfaces, release } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 
-const run = promisify(execFile);
+/** execFile as a promise (child_process is loaded by the bundle at the first call, not by an idle agent). */
+function run(cmd: string, args: string[], options: { maxBuffer?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { ...options, encoding: "utf8" }, (err, stdout, stderr) => (err ? reject(err) : resolve({ stdout, stderr })));
+  });
+}
 
 export type Entry = Record<string, string>;
 

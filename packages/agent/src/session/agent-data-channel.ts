@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type OpenDataChannelInput, type AccessKeys, type RequestToSign, signHmac } from "@openssm/protocol";
-import type { Logger } from "pino";
-import WebSocket from "ws";
+import type { Logger } from "../log.js";
+import type WebSocket from "ws";
 import { AwsError } from "../aws/aws-error.js";
 import type { HttpTransport } from "../aws/http-transport.js";
 
@@ -94,12 +94,15 @@ export class AgentDataChannel {
     signHmac(req, { region: this.opts.region, service: "ssmmessages" }, keys);
     const { host, ...headers } = req.headers;
     void host;
-    const ws = new WebSocket(url.toString().replace(/^https:/, "wss:"), {
+    // ws is loaded with the first session (an idle agent's control channel does not use it)
+    const { default: WebSocketClass } = await import("ws");
+    const ws = new WebSocketClass(url.toString().replace(/^https:/, "wss:"), {
       headers,
-      ca: this.opts.transport.ca ? [this.opts.transport.ca] : undefined,
+      // the transport's trusted CAs (the server's CA file; the public roots too once they were needed)
+      secureContext: this.opts.transport.secureContext,
       perMessageDeflate: false,
       handshakeTimeout: 15_000,
-    });
+    } as WebSocket.ClientOptions);
     await new Promise<void>((resolve, reject) => {
       ws.once("open", () => resolve());
       ws.once("error", reject);
@@ -134,7 +137,7 @@ export class AgentDataChannel {
 
   send(frame: Buffer): boolean {
     const ws = this.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    if (!ws || ws.readyState !== ws.OPEN) return false;
     ws.send(frame, { binary: true });
     return true;
   }

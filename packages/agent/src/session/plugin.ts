@@ -1,5 +1,5 @@
 import type { DecodedAgentMessage } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import type { StreamChannel } from "@openssm/protocol";
 
 /** How a session plugin ended (FinalTaskStatus of agent_task_complete, and its Output). */

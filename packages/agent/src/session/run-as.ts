@@ -1,10 +1,14 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { promisify } from "node:util";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 
-const run = promisify(execFile);
+/** execFile as a promise (child_process is loaded by the bundle at the first call, not by an idle agent). */
+function run(cmd: string, args: string[], options: { maxBuffer?: number; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { ...options, encoding: "utf8" }, (err, stdout, stderr) => (err ? reject(err) : resolve({ stdout, stderr })));
+  });
+}
 
 /** The OS account a session's shell runs as. */
 export interface SessionUser {

@@ -11,7 +11,7 @@ import {
   MessageType,
   type AccessKeys,
 } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import type { HttpTransport } from "../aws/http-transport.js";
 import type { PluginResult } from "./plugin.js";
 import { SessionWorker } from "./session-worker.js";

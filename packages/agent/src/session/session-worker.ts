@@ -11,7 +11,7 @@ import {
   SESSION_AGENT_PROTOCOL_VERSION,
   StreamChannel,
 } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import type { HttpTransport } from "../aws/http-transport.js";
 import { AgentDataChannel } from "./agent-data-channel.js";
 import { CommandPlugin } from "./command-plugin.js";

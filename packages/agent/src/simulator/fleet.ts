@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import { Agent, type TransportMode } from "../agent.js";
 import { HttpTransport } from "../aws/http-transport.js";
 import { type PlatformInfo, platformInfo } from "../health/platform-info.js";

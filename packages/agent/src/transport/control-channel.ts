@@ -15,10 +15,10 @@ import {
   type RequestToSign,
   signHmac,
 } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import WebSocket from "ws";
 import { AwsError, isAuthFailure } from "../aws/aws-error.js";
-import type { HttpTransport } from "../aws/http-transport.js";
+import { type HttpTransport, isUntrustedCertificate } from "../aws/http-transport.js";
 import type { PendingReply, ReplyRoute } from "./reply-queue.js";
 import { Backoff, pause } from "./backoff.js";
 
@@ -94,6 +94,8 @@ export class ControlChannel implements ReplyRoute {
         const message = (e as Error).message;
         const refused = isAuthFailure(e);
         if (refused) this.opts.credentialsRejected();
+        // the server's CA file alone does not verify its certificate: the next attempt trusts the public roots too
+        if (isUntrustedCertificate(e) && this.opts.transport.trustPublicRoots()) this.backoff.reset();
         // say it once per distinct reason; the retries repeat it
         if (message !== this.lastError) this.opts.log[refused ? "warn" : "info"]({ err: message }, "cannot open the control channel; retrying");
         this.lastError = message;

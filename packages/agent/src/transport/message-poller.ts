@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FailureType, GetMessagesOutput, InstanceMessage, AccessKeys } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import { AwsError, isAuthFailure } from "../aws/aws-error.js";
 import type { JsonClient } from "../aws/json-client.js";
 import { callEc2Messages } from "../aws/ssm-api.js";

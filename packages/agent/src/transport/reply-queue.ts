@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { SendReplyPayload } from "@openssm/protocol";
-import type { Logger } from "pino";
+import type { Logger } from "../log.js";
 import { ensureDir, writeFileAtomic } from "../identity/identity-store.js";
 
 /** A reply waiting for the server to take it. */
