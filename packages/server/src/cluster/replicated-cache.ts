@@ -16,8 +16,9 @@ import { wakeups } from "./wakeups.js";
  * as it could without a cache.
  *
  * Items are addressed by a base key (what a write invalidates: a parameter) and a variant (what a
- * read asked: latest, a version, a label). On SQLite (one process) there is nothing to share and the
- * database read costs less than a cache's bookkeeping, so the cache is off.
+ * read asked: latest, a version, a label). On SQLite the server is the one process that writes, so
+ * its own invalidations are all there are (with API workers, which read in processes of their own,
+ * the cache is off).
  */
 export class ReplicatedCache<V> {
   private items = new Map<string, Map<string, V>>();
@@ -45,6 +46,9 @@ export class ReplicatedCache<V> {
   }
 
   private get usable(): boolean {
+    // SQLite: this process is the only writer, unless API worker processes answer the reads (they would
+    // not hear of the writes the main process makes).
+    if (this.services.engine === "sqlite") return this.services.config.apiWorkers === 0;
     return wakeups(this.services).listening;
   }
 

@@ -43,8 +43,8 @@ export function versionNotFound(name: string, version: number | string): ApiErro
 }
 
 /**
- * What GetParameter(s) read, kept per replica on PostgreSQL and invalidated on every replica by each
- * write of the parameter (see ReplicatedCache): a read of an unchanged parameter costs no round trip.
+ * What GetParameter(s) read, kept per server (per replica on PostgreSQL, invalidated on every replica
+ * by each write of the parameter: see ReplicatedCache): a read of an unchanged parameter costs no round trip.
  * Values stay as stored (a SecureString's ciphertext; decryption happens per call).
  */
 const READS: ServerSlot<ReplicatedCache<VersionRead | undefined>> = {
