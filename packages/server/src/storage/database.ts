@@ -1,5 +1,14 @@
 import Database from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  type TransactionSettings,
+} from "kysely";
 import pg from "pg";
 import { usePreparedStatements } from "./pg-prepared.js";
 import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync } from "node:fs";
@@ -48,7 +57,7 @@ export function openStorage(url: string): Storage {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   const commits = { seq: 0 };
-  const db: AnyDb = new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, commits) }) });
+  const db: AnyDb = new Kysely({ dialect: breathing(new SqliteDialect({ database: withStatementCache(sqlite, commits) })) });
   const group = path === ":memory:" ? { durable: async () => {}, close: async () => {} } : groupCommit(path, commits);
   const durable = group.durable;
   return {
@@ -61,6 +70,78 @@ export function openStorage(url: string): Storage {
       await group.close();
       await db.destroy();
     },
+  };
+}
+
+/** How long work made only of SQLite queries may hold the event loop before it lets I/O in. */
+const BREATH_MS = 10;
+let lastBreath = performance.now();
+
+/** Lets timers and I/O run (one turn of the event loop) when queries have run back to back for BREATH_MS. */
+async function breathe(): Promise<void> {
+  if (performance.now() - lastBreath < BREATH_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastBreath = performance.now();
+}
+
+/**
+ * better-sqlite3 answers synchronously, so Kysely's promises for it resolve as microtasks and a long
+ * run of queries (a command handed to 10,000 nodes, their replies) never yields to the event loop:
+ * no socket is read meanwhile, websocket pings go unanswered and agents drop their channels. This
+ * driver lets the event loop turn between queries once they have held it for BREATH_MS.
+ */
+class BreathingDriver implements Driver {
+  private connection?: DatabaseConnection;
+  private proxy?: DatabaseConnection;
+
+  constructor(private readonly inner: Driver) {}
+
+  init(): Promise<void> {
+    return this.inner.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const c = await this.inner.acquireConnection();
+    if (c !== this.connection || !this.proxy) {
+      this.connection = c;
+      this.proxy = {
+        executeQuery: async <R>(q: CompiledQuery) => {
+          await breathe();
+          return c.executeQuery<R>(q);
+        },
+        streamQuery: <R>(q: CompiledQuery, chunkSize?: number) => c.streamQuery<R>(q, chunkSize),
+      };
+    }
+    return this.proxy;
+  }
+
+  beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.inner.beginTransaction(c, settings);
+  }
+
+  commitTransaction(c: DatabaseConnection): Promise<void> {
+    return this.inner.commitTransaction(c);
+  }
+
+  rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    return this.inner.rollbackTransaction(c);
+  }
+
+  releaseConnection(c: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(c);
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+function breathing(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createDriver: () => new BreathingDriver(dialect.createDriver()),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
   };
 }
 
