@@ -7,7 +7,7 @@ import { Suspense, useEffect, useMemo } from "react";
 import { useApi } from "../api/context";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { areas } from "../pages";
-import { hrefOf, match, navigate, useLocation } from "./routes";
+import { AreasContext, hrefOf, match, navigate, useLocation } from "./routes";
 
 /** Sections of the side navigation, in the AWS console's order. */
 const SECTION_ORDER = ["Node Management", "Application Management", "Change Management", "Operations Management", "Administration"];
@@ -92,9 +92,11 @@ export function Shell({ onSignOut }: { onSignOut(): void }) {
         }
         content={
           Page && found ? (
-            <Suspense fallback={<Spinner size="large" />}>
-              <Page key={path} {...found.props} />
-            </Suspense>
+            <AreasContext.Provider value={areas}>
+              <Suspense fallback={<Spinner size="large" />}>
+                <Page key={path} {...found.props} />
+              </Suspense>
+            </AreasContext.Provider>
           ) : (
             <ErrorAlert error={{ name: "NotFound", message: `The console has no page at ${location}.` }} />
           )

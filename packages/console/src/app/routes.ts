@@ -1,4 +1,4 @@
-import { type ComponentType, lazy, useEffect, useState } from "react";
+import { type ComponentType, createContext, lazy, useContext, useEffect, useState } from "react";
 
 /** What a page component receives: the `:name` parts of its path and the `?a=b` query. */
 export interface PageProps {
@@ -24,6 +24,13 @@ export interface Area {
   section: string;
   links: NavLink[];
   routes: PageRoute[];
+}
+
+/** Every area of the console, as the shell holds them (pages that list the others read it here rather than import the registry). */
+export const AreasContext = createContext<Area[]>([]);
+
+export function useAreas(): Area[] {
+  return useContext(AreasContext);
 }
 
 /** The part after "#": "/nodes/mi-0123?tab=tags" (default "/"). */

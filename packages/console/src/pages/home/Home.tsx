@@ -5,11 +5,11 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import { hrefOf } from "../../app/routes";
-import { areas } from "..";
+import { hrefOf, useAreas } from "../../app/routes";
 
 /** The console's start page: every area, as links. */
 export function Home() {
+  const areas = useAreas();
   const links = areas.flatMap((a) => a.links.map((l) => ({ ...l, section: a.section })));
   const sections = [...new Set(links.map((l) => l.section))];
   return (
