@@ -15,6 +15,7 @@ import { ErrorAlert } from "../../components/ErrorAlert";
 import { KeyValue } from "../../components/KeyValue";
 import { usePoll, when } from "../../components/load";
 import { statusType } from "./status";
+import { useSubmit } from "../../components/use-submit";
 
 const DONE = new Set(["Success", "Failed", "Cancelled", "TimedOut", "CompletedWithSuccess", "CompletedWithFailure"]);
 
@@ -51,24 +52,16 @@ export function ExecutionDetails({ params }: PageProps) {
   const api = useApi();
   const id = params.id;
   const [comment, setComment] = useState("");
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submitting } = useSubmit();
   const exec = usePoll((a) => a.ssm.send(new GetAutomationExecutionCommand({ AutomationExecutionId: id })), 3000, [id]);
   const e = exec.data?.AutomationExecution;
   const steps = e?.StepExecutions ?? [];
   const waitingApproval = steps.some((s) => s.Action === "aws:approve" && (s.StepStatus === "Waiting" || s.StepStatus === "InProgress"));
-  const act = async (fn: () => Promise<unknown>) => {
-    setError(undefined);
-    setBusy(true);
-    try {
+  const act = (fn: () => Promise<unknown>) =>
+    submitting(async () => {
       await fn();
       exec.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const signal = (SignalType: "Approve" | "Reject") =>
     act(() => api.ssm.send(new SendAutomationSignalCommand({ AutomationExecutionId: id, SignalType, Payload: comment ? { Comment: [comment] } : undefined })));
   return (

@@ -11,18 +11,16 @@ import { useState } from "react";
 import { useApi } from "../../api/context";
 import { navigate, type PageProps } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { useSubmit } from "../../components/use-submit";
 
 /** Starts a runbook: its name and its parameters as JSON ({"Name": ["value"]}). */
 export function StartExecution({ query }: PageProps) {
   const api = useApi();
   const [name, setName] = useState(query.get("document") ?? "");
   const [parameters, setParameters] = useState("{}");
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setError(undefined);
-    setBusy(true);
-    try {
+  const { busy, error, submitting } = useSubmit();
+  const submit = () =>
+    submitting(async () => {
       let params: Record<string, string[]>;
       try {
         params = JSON.parse(parameters || "{}");
@@ -31,12 +29,7 @@ export function StartExecution({ query }: PageProps) {
       }
       const r = await api.ssm.send(new StartAutomationExecutionCommand({ DocumentName: name, Parameters: params }));
       navigate(`/automation/${r.AutomationExecutionId}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <form
       onSubmit={(e) => {

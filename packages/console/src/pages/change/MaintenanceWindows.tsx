@@ -24,6 +24,7 @@ import { hrefOf, navigate, type PageProps } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { KeyValue } from "../../components/KeyValue";
 import { useLoad, when } from "../../components/load";
+import { useSubmit } from "../../components/use-submit";
 
 /** Maintenance Windows: the windows with their schedules and next runs, and a form to create one. */
 export function WindowList() {
@@ -67,12 +68,9 @@ function CreateWindow() {
   const [duration, setDuration] = useState("3");
   const [cutoff, setCutoff] = useState("1");
   const [unassociated, setUnassociated] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const create = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, submitting } = useSubmit();
+  const create = () =>
+    submitting(async () => {
       const r = await api.ssm.send(
         new CreateMaintenanceWindowCommand({
           Name: name,
@@ -84,12 +82,7 @@ function CreateWindow() {
         }),
       );
       navigate(`/maintenance-windows/${r.WindowId}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Form
       header={<Header variant="h2">Create maintenance window</Header>}

@@ -12,6 +12,7 @@ import { useApi } from "../../api/context";
 import { navigate } from "../../app/routes";
 import { CodeEditor, lineErrorsOf } from "../../components/CodeEditor";
 import { ErrorAlert } from "../../components/ErrorAlert";
+import { useSubmit } from "../../components/use-submit";
 
 const EXAMPLE = `schemaVersion: "2.2"
 description: Say hello
@@ -37,22 +38,14 @@ export function DocumentForm() {
   const [format, setFormat] = useState<DocumentFormat>("YAML");
   const [content, setContent] = useState(EXAMPLE);
   const [versionName, setVersionName] = useState("");
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const create = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, submitting } = useSubmit();
+  const create = () =>
+    submitting(async () => {
       await api.ssm.send(
         new CreateDocumentCommand({ Name: name, Content: content, DocumentType: type, DocumentFormat: format, VersionName: versionName || undefined }),
       );
       navigate(`/documents/${encodeURIComponent(name)}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Form
       header={<Header variant="h1">Create document</Header>}

@@ -11,6 +11,7 @@ import { useApi } from "../../api/context";
 import { navigate } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { admin } from "./admin-api";
+import { useSubmit } from "../../components/use-submit";
 
 type Kind = "user" | "role";
 
@@ -29,21 +30,13 @@ function CreatePrincipal({ kind }: { kind: Kind }) {
   const [trust, setTrust] = useState(TRUST_EXAMPLE);
   const [policyName, setPolicyName] = useState("");
   const [policy, setPolicy] = useState("");
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setError(undefined);
-    setBusy(true);
-    try {
+  const { busy, error, submitting } = useSubmit();
+  const submit = () =>
+    submitting(async () => {
       await admin(api, `Create${T}`, { [`${T}Name`]: name, Path: path || "/", ...(kind === "role" ? { AssumeRolePolicyDocument: trust } : {}) });
       if (policyName || policy) await admin(api, `Put${T}Policy`, { [`${T}Name`]: name, PolicyName: policyName, PolicyDocument: policy });
       navigate(`/iam/${kind}s/${encodeURIComponent(name)}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <form
       onSubmit={(e) => {

@@ -13,6 +13,7 @@ import { useApi } from "../../api/context";
 import { type PageProps, navigate } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { parameterHref } from "./links";
+import { useSubmit } from "../../components/use-submit";
 
 /**
  * Create a parameter, or a new version of one (/parameters/edit?name=...). A SecureString's value is
@@ -30,8 +31,7 @@ export function ParameterForm({ query }: PageProps) {
   const [value, setValue] = useState("");
   const [policies, setPolicies] = useState("");
   const [allowedPattern, setAllowedPattern] = useState("");
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, submitting } = useSubmit();
 
   useEffect(() => {
     if (!editing || !query.get("name")) return;
@@ -45,12 +45,10 @@ export function ParameterForm({ query }: PageProps) {
         if (p.Type !== "SecureString") setValue(p.Value ?? "");
       })
       .catch(setError);
-  }, [api, editing, query]);
+  }, [api, editing, query, setError]);
 
-  const save = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const save = () =>
+    submitting(async () => {
       await api.ssm.send(
         new PutParameterCommand({
           Name: name,
@@ -66,12 +64,7 @@ export function ParameterForm({ query }: PageProps) {
         }),
       );
       navigate(parameterHref(name));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <Form

@@ -23,6 +23,7 @@ import { type PageProps, navigate } from "../../app/routes";
 import { ErrorAlert } from "../../components/ErrorAlert";
 import { fetchAll } from "../../components/fetch-all";
 import { useLoad } from "../../components/load";
+import { useSubmit } from "../../components/use-submit";
 
 /** Run a command: a Command document, its parameters, targets (nodes or tags) and rate control. */
 export function RunCommand({ query }: PageProps) {
@@ -37,8 +38,7 @@ export function RunCommand({ query }: PageProps) {
   const [maxErrors, setMaxErrors] = useState("0");
   const [timeout, setTimeoutSeconds] = useState("600");
   const [comment, setComment] = useState("");
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, submitting } = useSubmit();
 
   const documents = useLoad(async (a) => {
     const r = await fetchAll(async (NextToken) => {
@@ -57,10 +57,8 @@ export function RunCommand({ query }: PageProps) {
   }, []);
   const parameters: DocumentParameter[] = doc.data?.Document?.Parameters ?? [];
 
-  const run = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const run = () =>
+    submitting(async () => {
       const params: Record<string, string[]> = {};
       for (const p of parameters) {
         const raw = values[p.Name ?? ""];
@@ -79,12 +77,7 @@ export function RunCommand({ query }: PageProps) {
         }),
       );
       navigate(`/run-command/${r.Command?.CommandId}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const docOptions = (documents.data ?? []).map((d) => ({ value: d.Name ?? "", label: d.Name, description: d.Owner === "Amazon" ? "Amazon" : d.Owner }));
   const nodeOptions = (nodes.data ?? []).map((n) => ({
