@@ -162,10 +162,9 @@ export interface StoredManualPolicy {
 
 /** The caller's account's and region's manual approval policies (those whose content no longer reads are left out). */
 export async function manualPolicies(ctx: RequestContext): Promise<StoredManualPolicy[]> {
-  const all = await listDocumentsOfType(ctx.services.db, MANUAL_POLICY_TYPE);
+  const mine = await listDocumentsOfType(ctx.services.db, MANUAL_POLICY_TYPE, ctx);
   const out: StoredManualPolicy[] = [];
-  for (const d of all) {
-    if (d.accountId !== ctx.accountId || d.region !== ctx.region) continue;
+  for (const d of mine) {
     try {
       out.push({ name: d.name, version: d.version, policy: readManualPolicy(d.name, (await d.load()).content) });
     } catch {

@@ -1,7 +1,7 @@
 import { ApiError } from "../../errors.js";
 import type { Capability, RequestContext } from "../../runtime.js";
 import type { AnyDb } from "../../storage/database.js";
-import { inScope } from "../../storage/scope.js";
+import { inScope, type Scope } from "../../storage/scope.js";
 import { ownDocument } from "./access.js";
 import { parseContent } from "./content.js";
 import { findDocumentByHash, findDocumentForExecution } from "./lookup.js";
@@ -104,9 +104,10 @@ export interface StoredDocumentVersion {
 
 /**
  * Every account's and region's own documents of one type (ChangeCalendar, ...) with their default
- * versions, for scheduled work that watches them; read-only, built-ins and shares not included.
+ * versions, for scheduled work that watches them (or one account's and region's, with `scope`);
+ * read-only, built-ins and shares not included.
  */
-export async function listDocumentsOfType(db: AnyDb, documentType: string): Promise<StoredDocumentVersion[]> {
+export async function listDocumentsOfType(db: AnyDb, documentType: string, scope?: Scope): Promise<StoredDocumentVersion[]> {
   const d = docs(db);
   const rows = await d
     .selectFrom("documents as d")
@@ -119,6 +120,7 @@ export async function listDocumentsOfType(db: AnyDb, documentType: string): Prom
     )
     .select(["d.account_id", "d.region", "d.name", "v.version", "v.hash", "v.format", "v.created_at"])
     .where("d.document_type", "=", documentType)
+    .$if(scope !== undefined, (q) => q.where(inScope(scope as Scope, "d")))
     .orderBy("d.account_id")
     .orderBy("d.region")
     .orderBy("d.name")
