@@ -1,3 +1,4 @@
+import { ApiError } from "../../errors.js";
 import { getPrincipal } from "../../iam/principals.js";
 import type { PolicyDocument } from "../../iam/policy.js";
 import type { ServerSlot, Services } from "../../runtime.js";
@@ -65,15 +66,25 @@ async function showOnOpsItem(services: Services, row: AccessRequestRow): Promise
       "/openssm/accessrequest/decision": { Value: `${row.status} at ${iso(Number(row.decided_at))}: ${row.decision}`.slice(0, 2000), Type: "String" },
     };
     if (row.grant_ends_at !== null) data["/openssm/accessrequest/grant-end-time"] = { Value: iso(Number(row.grant_ends_at)), Type: "SearchableString" };
-    await services.api.invoke({
-      service: "ssm",
-      operation: "UpdateOpsItem",
-      input: { OpsItemId: row.access_request_id, Status: row.status, OperationalData: data },
-      principal,
-      policies: [SERVICE_POLICY],
-      region: row.region,
-      source: `access-requests:${row.access_request_id}`,
-    });
+    try {
+      await services.api.invoke({
+        service: "ssm",
+        operation: "UpdateOpsItem",
+        input: { OpsItemId: row.access_request_id, Status: row.status, OperationalData: data },
+        principal,
+        policies: [SERVICE_POLICY],
+        region: row.region,
+        source: `access-requests:${row.access_request_id}`,
+      });
+    } catch (e) {
+      // A refusal (the OpsItem was deleted meanwhile, ...) will not change on a retry: it is recorded as
+      // carried over, so the scheduler's pass does not repeat it every second. A fault of ours is retried.
+      if (!(e instanceof ApiError) || e.status >= 500) throw e;
+      services.log.warn(
+        { accessRequestId: row.access_request_id, err: e.code, message: e.message },
+        "access request: its decision could not be shown on its OpsItem; the request itself is decided",
+      );
+    }
   } else {
     services.log.warn({ accessRequestId: row.access_request_id }, "access request: the requester no longer exists; its OpsItem keeps its status");
   }
