@@ -37,7 +37,7 @@ test("a cached value is served until its base key is invalidated; variants are k
   assert.equal(await cache.get("p", "", load("other")), "v1");
   assert.equal(await cache.get("p", "label:x", load("labelled")), "labelled");
   assert.equal(loads, 2);
-  await cache.invalidate("p");
+  await cache.change("p", async () => {});
   assert.equal(await cache.get("p", "", load("v2")), "v2");
   assert.equal(await cache.get("p", "label:x", load("labelled-2")), "labelled-2");
   assert.equal(loads, 4);
@@ -47,7 +47,7 @@ test("a load in flight when its key is invalidated does not store the old value"
   const cache = new ReplicatedCache<string>(fakeServices(), "t");
   const slow = deferred<string>();
   const inFlight = cache.get("p", "", () => slow.promise);
-  await cache.invalidate("p"); // a write committed while the read was under way
+  await cache.change("p", async () => {}); // a write committed while the read was under way
   slow.resolve("before-the-write");
   assert.equal(await inFlight, "before-the-write"); // that caller gets what it read...
   assert.equal(await cache.get("p", "", async () => "after-the-write"), "after-the-write"); // ...but nobody after it
@@ -58,7 +58,7 @@ test("an invalidation of another key, or clear(), is handled as each should be",
   const cache = new ReplicatedCache<string>(fakeServices(), "t");
   const slow = deferred<string>();
   const inFlight = cache.get("p", "", () => slow.promise);
-  await cache.invalidate("q"); // another parameter: the load may still store
+  await cache.change("q", async () => {}); // another parameter: the load may still store
   slow.resolve("p1");
   await inFlight;
   assert.equal(await cache.get("p", "", async () => "not-read"), "p1");

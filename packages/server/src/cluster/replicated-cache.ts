@@ -1,5 +1,6 @@
 import type { ServerSlot, Services } from "../runtime.js";
-import { wakeups } from "./wakeups.js";
+import type { AnyDb } from "../storage/database.js";
+import { type Announcement, wakeups } from "./wakeups.js";
 
 /**
  * A read cache that stays correct across replicas on PostgreSQL: every write of a cached item
@@ -95,12 +96,26 @@ export class ReplicatedCache<V> {
   }
 
   /**
-   * A write changed `base` (call after its commit, and await it before answering): forgotten here at
-   * once, and told to the other replicas before the promise resolves.
+   * Runs a write of `base` (its transaction is `write`'s to run; it calls `announce(tx.db)` inside it):
+   * the other replicas are told in that transaction, so they hear of it exactly when it commits, even if
+   * this server dies the moment after. Once the write is over, `base` is forgotten here and, if it
+   * committed, the promise resolves only when every live replica said it forgot it too (or after 500 ms).
    */
-  async invalidate(base: string): Promise<void> {
-    this.forget(base);
-    await wakeups(this.services).publishConfirmed("cache", `${this.name}:${base}`);
+  async change<T>(base: string, write: (announce: (db: AnyDb) => Promise<void>) => Promise<T>): Promise<T> {
+    let told: Announcement | undefined;
+    let committed = false;
+    try {
+      const out = await write(async (db) => {
+        told = await wakeups(this.services).announce(db, "cache", `${this.name}:${base}`);
+      });
+      committed = true;
+      return out;
+    } finally {
+      this.forget(base);
+      const t = told as Announcement | undefined;
+      if (committed) await t?.confirmed();
+      else t?.cancel();
+    }
   }
 
   clear(): void {

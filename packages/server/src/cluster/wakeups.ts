@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import pg from "pg";
 import type { ServerSlot, Services } from "../runtime.js";
+import type { AnyDb } from "../storage/database.js";
 
 /**
  * Cross-replica wake-ups over PostgreSQL LISTEN/NOTIFY. A replica that queued work another replica
@@ -15,9 +16,9 @@ const CHANNEL = "openssm_wake";
 /** PostgreSQL's limit for a payload is 8000 bytes; stay below it. */
 const PAYLOAD_LIMIT = 7_000;
 const RECONNECT_MIN_MS = 500;
-/** How long publishConfirmed waits for the other replicas' answers before it goes on anyway. */
+/** How long announce's confirmed() waits for the other replicas' answers before it goes on anyway. */
 const ACK_WAIT_MS = 500;
-/** Lines of publishConfirmed: the request to answer, and the answer (no handler is registered for them). */
+/** Lines of announce: the request to answer, and the answer (no handler is registered for them). */
 const CONFIRM = "confirm";
 const ACK = "ack";
 const RECONNECT_MAX_MS = 10_000;
@@ -35,11 +36,11 @@ export class Wakeups {
   private stopped = false;
   private retryMs = RECONNECT_MIN_MS;
   private retryTimer: NodeJS.Timeout | undefined;
-  /** publishConfirmed calls waiting for the other replicas' answers, by nonce. */
+  /** announcements waiting for the other replicas' answers, by nonce. */
   private confirmations = new Map<string, { waiting: Set<string>; done: () => void }>();
   /** Set by the owner: this replica's id (its own notifications are not handled twice). */
   sender = "";
-  /** Set by the owner: the ids of the replicas alive now (publishConfirmed waits for their answers). */
+  /** Set by the owner: the ids of the replicas alive now (announce waits for their answers). */
   peers: () => Promise<string[]> = async () => [];
   /** Notifications received (for tests and metrics). */
   received = 0;
@@ -83,37 +84,40 @@ export class Wakeups {
   }
 
   /**
-   * Tells the other replicas now, and resolves once each of them (`peers`, the live replicas)
-   * answered that it acted on it, or after ACK_WAIT_MS (a replica that does not answer is gone or has
-   * lost its own listening connection, and then keeps nothing it would need told): for invalidations
-   * that must reach every replica before the caller answers its client.
+   * Tells the other replicas in the caller's transaction (`db`): PostgreSQL delivers the notification
+   * when that transaction commits, and never if it rolls back, so a write and its wake-up cannot be
+   * parted by a crash between them. After the commit, `confirmed()` resolves once each live replica
+   * (`peers`) answered that it acted on it, or after ACK_WAIT_MS (a replica that does not answer is gone
+   * or has lost its own listening connection, and then keeps nothing it would need told); after a
+   * rollback, call `cancel()`. For invalidations that must reach every replica before the caller answers
+   * its client.
    */
-  async publishConfirmed(topic: WakeTopic, id: string): Promise<void> {
-    if (!this.enabled || this.stopped) return;
+  async announce(db: AnyDb, topic: WakeTopic, id: string): Promise<Announcement> {
+    if (!this.enabled || this.stopped) return NOTHING_TO_CONFIRM;
     const nonce = randomUUID();
     const waiting = new Set((await this.peers().catch(() => [] as string[])).filter((r) => r !== this.sender));
-    const answered =
-      waiting.size && this.listening
-        ? new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              this.confirmations.delete(nonce);
-              resolve();
-            };
-            const timer = setTimeout(() => {
-              this.services.log.warn({ topic, unanswered: [...waiting] }, "replicas did not confirm a wake-up in time");
-              done();
-            }, ACK_WAIT_MS);
-            this.confirmations.set(nonce, { waiting, done });
-          })
-        : Promise.resolve();
-    try {
-      await sql`select pg_notify(${CHANNEL}, ${`${this.sender}\n${topic}\t${id}\n${CONFIRM}\t${nonce}`})`.execute(this.services.db);
-    } catch (err) {
-      this.confirmations.get(nonce)?.done();
-      if (!this.stopped) this.services.log.warn({ err, topic }, "could not notify the other replicas");
-    }
-    await answered;
+    let settle = () => {};
+    const answered = new Promise<void>((resolve) => {
+      settle = () => {
+        this.confirmations.delete(nonce);
+        resolve();
+      };
+    });
+    // Registered before the commit: an answer cannot come sooner than the notification, but must not be missed.
+    if (waiting.size && this.listening) this.confirmations.set(nonce, { waiting, done: () => settle() });
+    else settle();
+    await sql`select pg_notify(${CHANNEL}, ${`${this.sender}\n${topic}\t${id}\n${CONFIRM}\t${nonce}`})`.execute(db);
+    return {
+      confirmed: () => {
+        if (!this.confirmations.has(nonce)) return answered;
+        const timer = setTimeout(() => {
+          this.services.log.warn({ topic, unanswered: [...waiting] }, "replicas did not confirm a wake-up in time");
+          settle();
+        }, ACK_WAIT_MS);
+        return answered.finally(() => clearTimeout(timer));
+      },
+      cancel: () => settle(),
+    };
   }
 
   private async flush(): Promise<void> {
@@ -198,7 +202,7 @@ export class Wakeups {
       const topic = line.slice(0, tab);
       const id = line.slice(tab + 1);
       if (topic === CONFIRM) {
-        // The handlers above ran: say so to the sender, who waits for it (publishConfirmed).
+        // The handlers above ran: say so to the sender, who waits for it (announce).
         this.publish(ACK, `${from}\t${id}`);
         continue;
       }
@@ -234,6 +238,16 @@ export class Wakeups {
     }
   }
 }
+
+/** A wake-up sent in a transaction: what to do once it committed or rolled back. */
+export interface Announcement {
+  /** After the commit: resolves once the live replicas answered (or after ACK_WAIT_MS). */
+  confirmed(): Promise<void>;
+  /** After a rollback: nothing was sent, nobody will answer. */
+  cancel(): void;
+}
+
+const NOTHING_TO_CONFIRM: Announcement = { confirmed: async () => {}, cancel: () => {} };
 
 const WAKEUPS: ServerSlot<Wakeups> = { name: "cluster.wakeups", create: (services) => new Wakeups(services) };
 

@@ -1,6 +1,6 @@
 import { ApiError } from "../../errors.js";
 import { ReplicatedCache } from "../../cluster/replicated-cache.js";
-import type { RequestContext, ResourceRef, ServerSlot, Services } from "../../runtime.js";
+import type { RequestContext, ResourceRef, ServerSlot, Services, Tx } from "../../runtime.js";
 import type { Scope } from "../../storage/scope.js";
 import { getTags } from "../tags/index.js";
 import { type ParameterReference, parseReference } from "./names.js";
@@ -55,11 +55,16 @@ const READS: ServerSlot<ReplicatedCache<VersionRead | undefined>> = {
 const cacheKey = (s: Scope, key: string) => `${s.accountId}|${s.region}|${key}`;
 
 /**
- * A write changed the parameter (its versions, labels, or its existence): call after the commit, also
- * when the write failed (a miss costs one read).
+ * Runs a write of the parameter (its versions, labels, or its existence) in one transaction, with the
+ * invalidation of what replicas cached of it going out in that same transaction (see ReplicatedCache.change).
  */
-export function parameterChanged(services: Services, s: Scope, key: string): Promise<void> {
-  return services.own(READS).invalidate(cacheKey(s, key));
+export function changeParameter<T>(services: Services, s: Scope, key: string, write: (tx: Tx) => Promise<T>): Promise<T> {
+  return services.own(READS).change(cacheKey(s, key), (announce) =>
+    services.transaction(async (tx) => {
+      await announce(tx.db);
+      return write(tx);
+    }),
+  );
 }
 
 /** The version a reference selects (latest, `:version` or `:label`), or ParameterNotFound / ParameterVersionNotFound; one query, or none from the cache. */

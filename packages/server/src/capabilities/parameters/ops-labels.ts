@@ -5,9 +5,9 @@ import type {
   UnlabelParameterVersionResult,
 } from "@aws-sdk/client-ssm";
 import { ApiError } from "../../errors.js";
-import { op, type RequestContext } from "../../runtime.js";
+import { op, type RequestContext, type Tx } from "../../runtime.js";
 import { parameterChange } from "./events.js";
-import { parameterChanged, reference, requireHead, resourceOf, versionNotFound } from "./lookup.js";
+import { changeParameter, reference, requireHead, resourceOf, versionNotFound } from "./lookup.js";
 import { isValidLabel } from "./names.js";
 import { getVersion, type HeadRow, labelsByVersion, pdb } from "./store.js";
 import { parameterArn } from "./values.js";
@@ -25,14 +25,14 @@ async function target(ctx: RequestContext, name: string, version: number | undef
   return { head, version: v };
 }
 
-async function publishLabels(ctx: RequestContext, head: HeadRow, operation: string, version: number, labels: string[]): Promise<void> {
-  await ctx.services.events.publish(
+/** The label change's event, recorded in the change's transaction. */
+function labelsChanged(ctx: RequestContext, tx: Tx, head: HeadRow, operation: string, version: number, labels: string[]): void {
+  tx.publish(
     parameterChange(
       { accountId: ctx.accountId, region: ctx.region, arn: parameterArn(ctx, head.name_key), name: head.name, type: head.type, description: head.description },
       operation,
       { labels, version },
     ),
-    ctx.now().getTime(),
   );
 }
 
@@ -54,18 +54,18 @@ export const labelParameterVersion = op<LabelParameterVersionRequest, LabelParam
         `A parameter version can have maximum ${MAX_LABELS_PER_VERSION} labels; version ${version} of ${head.name} has ${onVersion.length} and this request adds ${adding.length}. Move one or more labels to another version and try again.`,
       );
     }
-    try {
-      for (const label of adding) {
-        await d
-          .insertInto("parameter_labels")
-          .values({ account_id: ctx.accountId, region: ctx.region, name_key: head.name_key, label, version })
-          .onConflict((oc) => oc.columns(["account_id", "region", "name_key", "label"]).doUpdateSet({ version }))
-          .execute();
-      }
-    } finally {
-      if (adding.length) await parameterChanged(ctx.services, ctx, head.name_key);
-    }
-    if (adding.length) await publishLabels(ctx, head, "LabelParameterVersion", version, adding);
+    // The labels, their event and the replicas' invalidation: all of them or none.
+    if (adding.length)
+      await changeParameter(ctx.services, ctx, head.name_key, async (tx) => {
+        for (const label of adding) {
+          await pdb(tx.db)
+            .insertInto("parameter_labels")
+            .values({ account_id: ctx.accountId, region: ctx.region, name_key: head.name_key, label, version })
+            .onConflict((oc) => oc.columns(["account_id", "region", "name_key", "label"]).doUpdateSet({ version }))
+            .execute();
+        }
+        labelsChanged(ctx, tx, head, "LabelParameterVersion", version, adding);
+      });
     return { InvalidLabels: invalid, ParameterVersion: version };
   },
 });
@@ -81,17 +81,17 @@ export const unlabelParameterVersion = op<UnlabelParameterVersionRequest, Unlabe
     const labels = [...new Set((input.Labels ?? []).map(String))];
     const removed = labels.filter((l) => onVersion.includes(l));
     const invalid = labels.filter((l) => !onVersion.includes(l));
-    if (removed.length) {
-      await d
-        .deleteFrom("parameter_labels")
-        .where(inScope(ctx))
-        .where("name_key", "=", head.name_key)
-        .where("version", "=", version)
-        .where("label", "in", removed)
-        .execute()
-        .finally(() => parameterChanged(ctx.services, ctx, head.name_key));
-      await publishLabels(ctx, head, "UnlabelParameterVersion", version, removed);
-    }
+    if (removed.length)
+      await changeParameter(ctx.services, ctx, head.name_key, async (tx) => {
+        await pdb(tx.db)
+          .deleteFrom("parameter_labels")
+          .where(inScope(ctx))
+          .where("name_key", "=", head.name_key)
+          .where("version", "=", version)
+          .where("label", "in", removed)
+          .execute();
+        labelsChanged(ctx, tx, head, "UnlabelParameterVersion", version, removed);
+      });
     return { RemovedLabels: removed, InvalidLabels: invalid };
   },
 });

@@ -11,7 +11,7 @@ import { requestTagKeys } from "../../iam/authorize.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { deleteAllTags } from "../tags/index.js";
 import { parameterChange } from "./events.js";
-import { notFound, PARAMETER_RESOURCE_TYPE, parameterChanged, parameterResource, reference, requireHead, resourceOf } from "./lookup.js";
+import { changeParameter, notFound, PARAMETER_RESOURCE_TYPE, parameterResource, reference, requireHead, resourceOf } from "./lookup.js";
 import { checkNewName, checkNotReserved, nameKey } from "./names.js";
 import { putParameter as put } from "./put.js";
 import { deleteParameterRows } from "./store.js";
@@ -41,27 +41,23 @@ async function deleteOne(ctx: RequestContext, input: string): Promise<void> {
   }
   const head = await requireHead(ctx, ref);
   // The rows, the tags and the Delete event: all of them or none.
-  try {
-    await ctx.transaction(async (tx) => {
-      if (!(await deleteParameterRows(tx.db, ctx, head.name_key))) throw notFound(ref.name);
-      await deleteAllTags(tx.db, ctx, PARAMETER_RESOURCE_TYPE, head.name_key);
-      tx.publish(
-        parameterChange(
-          {
-            accountId: ctx.accountId,
-            region: ctx.region,
-            arn: parameterArn(ctx, head.name_key),
-            name: head.name,
-            type: head.type,
-            description: head.description,
-          },
-          "Delete",
-        ),
-      );
-    });
-  } finally {
-    await parameterChanged(ctx.services, ctx, head.name_key);
-  }
+  await changeParameter(ctx.services, ctx, head.name_key, async (tx) => {
+    if (!(await deleteParameterRows(tx.db, ctx, head.name_key))) throw notFound(ref.name);
+    await deleteAllTags(tx.db, ctx, PARAMETER_RESOURCE_TYPE, head.name_key);
+    tx.publish(
+      parameterChange(
+        {
+          accountId: ctx.accountId,
+          region: ctx.region,
+          arn: parameterArn(ctx, head.name_key),
+          name: head.name,
+          type: head.type,
+          description: head.description,
+        },
+        "Delete",
+      ),
+    );
+  });
 }
 
 export const deleteParameter = op<DeleteParameterRequest, DeleteParameterResult>({

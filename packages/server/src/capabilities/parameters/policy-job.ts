@@ -2,7 +2,7 @@ import type { Services } from "../../runtime.js";
 import type { ScheduledJob } from "../../scheduler/scheduler.js";
 import { deleteAllTags } from "../tags/index.js";
 import { type EventSubject, parameterChange, policyAction } from "./events.js";
-import { PARAMETER_RESOURCE_TYPE, parameterChanged } from "./lookup.js";
+import { changeParameter, PARAMETER_RESOURCE_TYPE } from "./lookup.js";
 import { arnResource } from "./names.js";
 import { decodePolicies, encodePolicies, nextPolicyAt, policyDueAt, type StoredPolicy } from "./policies.js";
 import { deleteParameterRows, duePolicyParameters, type HeadRow, pdb } from "./store.js";
@@ -27,16 +27,12 @@ function subjectOf(head: HeadRow): EventSubject {
 async function expire(services: Services, head: HeadRow, policy: StoredPolicy, now: number): Promise<void> {
   const scope = { accountId: head.account_id, region: head.region };
   const subject = subjectOf(head);
-  try {
-    await services.transaction(async (tx) => {
-      if (!(await deleteParameterRows(tx.db, scope, head.name_key))) return;
-      await deleteAllTags(tx.db, scope, PARAMETER_RESOURCE_TYPE, head.name_key);
-      tx.publish(policyAction(subject, policy, `The parameter expired at ${iso(policy.at ?? now)} and was deleted by its Expiration policy.`));
-      tx.publish(parameterChange(subject, "Delete"));
-    });
-  } finally {
-    await parameterChanged(services, scope, head.name_key);
-  }
+  await changeParameter(services, scope, head.name_key, async (tx) => {
+    if (!(await deleteParameterRows(tx.db, scope, head.name_key))) return;
+    await deleteAllTags(tx.db, scope, PARAMETER_RESOURCE_TYPE, head.name_key);
+    tx.publish(policyAction(subject, policy, `The parameter expired at ${iso(policy.at ?? now)} and was deleted by its Expiration policy.`));
+    tx.publish(parameterChange(subject, "Delete"));
+  });
 }
 
 function reasonFor(policy: StoredPolicy, all: StoredPolicy[], head: HeadRow): string {

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../runtime.js";
 import { isUniqueViolation } from "../../storage/database.js";
 import { putTags, tagProblem } from "../tags/index.js";
 import { parameterChange } from "./events.js";
-import { PARAMETER_RESOURCE_TYPE, parameterChanged } from "./lookup.js";
+import { changeParameter, PARAMETER_RESOURCE_TYPE } from "./lookup.js";
 import { checkNewName, nameKey, parentPath } from "./names.js";
 import { carryPolicies, decodePolicies, encodePolicies, nextPolicyAt, parsePolicies, type StoredPolicy } from "./policies.js";
 import { countByTier, getHead, type HeadRow, labelsByVersion, pdb, versionSpan } from "./store.js";
@@ -161,7 +161,7 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
   const scope = { account_id: ctx.accountId, region: ctx.region, name_key: key };
   try {
     // The parameter, its version, its tags and its Create/Update event: all of them or none.
-    await ctx.transaction(async (tx) => {
+    await changeParameter(ctx.services, ctx, key, async (tx) => {
       const trx = pdb(tx.db);
       if (!existing) {
         await trx
@@ -217,8 +217,6 @@ export async function putParameter(ctx: RequestContext, input: PutParameterReque
       throw alreadyExists();
     }
     throw tooManyUpdates(name);
-  } finally {
-    await parameterChanged(ctx.services, ctx, key);
   }
   return { Version: version, Tier: tier };
 }
