@@ -49,7 +49,7 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
   const config: ServerConfig = resolveConfig(flags);
   const log = opts.log ?? createLogger(config.logLevel);
   const capabilities = opts.capabilities ?? allCapabilities;
-  const storage = openStorage(config.databaseUrl);
+  const storage = openStorage(config.databaseUrl, { batchWrites: true });
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
   const clock = clockFor(config);
 

@@ -19,9 +19,12 @@ export interface Services {
   engine: Engine;
   db: AnyDb;
   masterKey: Buffer;
-  /** Resolves when every write committed so far is on disk (SQLite group commit; PostgreSQL: at once). */
-  durable(): Promise<void>;
-  /** Changes whenever a write commits: compare before and after work to know whether to await durable(). */
+  /**
+   * Resolves when every write made so far is committed and on disk (SQLite: commits the open write batch,
+   * then group commit; PostgreSQL: at once). Rejects when writes made after `since` (a `commitMark()`) were lost.
+   */
+  durable(since?: number): Promise<void>;
+  /** Changes whenever a write is made: compare before and after work to know whether to await durable(). */
   commitMark(): number;
   clock: Clock;
   log: Logger;

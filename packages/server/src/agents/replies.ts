@@ -6,6 +6,10 @@ import { acknowledgeMessage, failMessage, finishMessage, type MessageRow, record
 /** Document statuses after which the agent sends nothing more about a message. */
 const FINAL_DOCUMENT_STATUSES = new Set(["Success", "Failed", "Cancelled", "TimedOut", "Skipped", "TestFailure", "TestPass"]);
 
+export function isFinalDocumentStatus(status: string): boolean {
+  return FINAL_DOCUMENT_STATUSES.has(status);
+}
+
 export type ReplyOutcome = "Created" | "NoActionTaken";
 
 export class ReplyPayloadError extends Error {}
@@ -43,7 +47,7 @@ export async function takeReply(
     for (const h of handlers) await h.acknowledged?.(services, { message, channel, now });
   }
   for (const h of handlers) await h.reply?.(services, { message, channel, now, replyId, payload });
-  if (FINAL_DOCUMENT_STATUSES.has(payload.documentStatus)) await finishMessage(services.db, message.message_id, now);
+  if (isFinalDocumentStatus(payload.documentStatus)) await finishMessage(services.db, message.message_id, now);
   await recordReply(services.db, message.message_id, replyId, now);
   return "Created";
 }

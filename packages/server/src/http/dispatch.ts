@@ -204,7 +204,7 @@ export class Dispatcher implements InternalApi {
     const output = await def.handle(ctx, input, prepared);
     if (def.listing && ctx.checks === 0) throw new Error(`${def.name} is a listing but its handler authorized nothing`);
     // Acknowledge only what is on disk: wait for the (shared) fsync when anything was committed meanwhile.
-    if (this.services.commitMark() !== mark) await this.services.durable();
+    if (this.services.commitMark() !== mark) await this.services.durable(mark);
     return output;
   }
 

@@ -26,8 +26,8 @@ export interface Storage {
    * Resolves once every write committed before the call is on disk. Handlers' acknowledgements wait
    * for it; concurrent writers share one fsync (group commit). PostgreSQL's commit is already durable.
    */
-  durable(): Promise<void>;
-  /** A number that changes whenever a write commits (0 on PostgreSQL, where commits are durable). */
+  durable(since?: number): Promise<void>;
+  /** A number that changes whenever a write is made (0 on PostgreSQL, where commits are durable). */
   commitMark(): number;
   close(): Promise<void>;
 }
@@ -35,7 +35,15 @@ export interface Storage {
 // int8 (bigint) columns hold epoch milliseconds and counters: read them as numbers.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-export function openStorage(url: string): Storage {
+export interface StorageOptions {
+  /**
+   * SQLite: group writes made outside explicit transactions into one transaction per turn of the event
+   * loop (see `withStatementCache`). For the one process that writes: the server's main process.
+   */
+  batchWrites?: boolean;
+}
+
+export function openStorage(url: string, options: StorageOptions = {}): Storage {
   if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
     const pool = new pg.Pool({ connectionString: url, max: 10 });
     pool.on("connect", usePreparedStatements);
@@ -56,10 +64,18 @@ export function openStorage(url: string): Storage {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
-  const commits = { seq: 0 };
-  const db: AnyDb = new Kysely({ dialect: breathing(new SqliteDialect({ database: withStatementCache(sqlite, commits) })) });
+  const commits: Commits = { seq: 0, committed: 0, batch: undefined, lost: [] };
+  const db: AnyDb = new Kysely({ dialect: breathing(new SqliteDialect({ database: withStatementCache(sqlite, commits, options.batchWrites === true) })) });
   const group = path === ":memory:" ? { durable: async () => {}, close: async () => {} } : groupCommit(path, commits);
-  const durable = group.durable;
+  const durable = async (since?: number) => {
+    // Wait for the open batch's commit at the end of this turn of the event loop rather than commit it
+    // now: the writes of every request and reply handled in the turn then share one commit.
+    if (commits.batch) await commits.batch.committed;
+    const target = commits.seq;
+    const lost = commits.lost.find((l) => l.to > (since ?? target - 1) && l.from < target);
+    if (lost) throw lost.error;
+    await group.durable();
+  };
   return {
     engine: "sqlite",
     db,
@@ -71,6 +87,71 @@ export function openStorage(url: string): Storage {
       await db.destroy();
     },
   };
+}
+
+/**
+ * Write accounting of the one SQLite connection. `seq` counts writes (each write statement outside an
+ * explicit transaction, and each explicit COMMIT); `batch` is the implicit transaction that groups
+ * writes made outside explicit transactions (see `withStatementCache`); `lost` remembers the writes of
+ * a batch SQLite rolled back by itself (an I/O error, a full disk), so `durable()` refuses them.
+ */
+interface Commits {
+  seq: number;
+  /** `seq` as of the last commit: the writes an fsync of the log covers. */
+  committed: number;
+  batch: Batch | undefined;
+  lost: { from: number; to: number; error: Error }[];
+}
+
+interface Batch {
+  /** `seq` before the batch's first write. */
+  from: number;
+  /** Resolves once the batch committed or was lost. */
+  committed: Promise<void>;
+  settle(): void;
+}
+
+function openBatch(commits: Commits): Batch {
+  let settle = () => {};
+  const committed = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  return { from: commits.seq, committed, settle };
+}
+
+/** Commits the implicit write batch, if one is open. */
+function commitBatch(sqlite: Database.Database, commits: Commits): void {
+  const batch = commits.batch;
+  if (!batch) return;
+  commits.batch = undefined;
+  try {
+    if (sqlite.inTransaction) {
+      control(sqlite).commit.run();
+      commits.committed = commits.seq;
+    } else batchLost(commits, batch, new Error("SQLite rolled back a write batch"));
+  } catch (e) {
+    if (sqlite.inTransaction) control(sqlite).rollback.run();
+    batchLost(commits, batch, e as Error);
+  } finally {
+    batch.settle();
+  }
+}
+
+const controls = new WeakMap<Database.Database, Record<"begin" | "commit" | "rollback", Database.Statement>>();
+
+/** The connection's own BEGIN / COMMIT / ROLLBACK statements for write batches (prepared once). */
+function control(sqlite: Database.Database): Record<"begin" | "commit" | "rollback", Database.Statement> {
+  let c = controls.get(sqlite);
+  if (!c) {
+    c = { begin: sqlite.prepare("begin"), commit: sqlite.prepare("commit"), rollback: sqlite.prepare("rollback") };
+    controls.set(sqlite, c);
+  }
+  return c;
+}
+
+function batchLost(commits: Commits, batch: Batch, error: Error): void {
+  commits.lost.push({ from: batch.from, to: commits.seq, error });
+  if (commits.lost.length > 16) commits.lost.shift();
 }
 
 /** How long work made only of SQLite queries may hold the event loop before it lets I/O in. */
@@ -146,11 +227,11 @@ function breathing(dialect: Dialect): Dialect {
 }
 
 /**
- * Group commit for SQLite in WAL mode: `commits.seq` counts commits; a call waits for an fsync of the
- * WAL that started after the commits it must cover. One fsync runs at a time; callers that arrive
+ * Group commit for SQLite in WAL mode: `commits.committed` marks the writes committed so far; a call
+ * waits for an fsync of the WAL that started after the commits it must cover. One fsync runs at a time; callers that arrive
  * while it runs share the next one.
  */
-function groupCommit(path: string, commits: { seq: number }): { durable(): Promise<void>; close(): Promise<void> } {
+function groupCommit(path: string, commits: Commits): { durable(): Promise<void>; close(): Promise<void> } {
   let synced = 0;
   let wal: Promise<FileHandle> | undefined;
   let running: Promise<void> | undefined;
@@ -172,7 +253,7 @@ function groupCommit(path: string, commits: { seq: number }): { durable(): Promi
 
   const run = () => {
     if (running || waiters.length === 0) return;
-    const covering = commits.seq;
+    const covering = commits.committed;
     running = walFile()
       .then((fh) => fh.datasync())
       .then(
@@ -196,7 +277,7 @@ function groupCommit(path: string, commits: { seq: number }): { durable(): Promi
 
   return {
     durable() {
-      const target = commits.seq;
+      const target = commits.committed;
       if (target <= synced) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         waiters.push({ target, resolve, reject });
@@ -215,15 +296,22 @@ function groupCommit(path: string, commits: { seq: number }): { durable(): Promi
  * Kysely prepares every query afresh; preparing costs more than running a simple query, so keep
  * prepared statements by SQL text. Kysely uses the one connection under a mutex, so a cached
  * statement is never used by two queries at once.
+ *
+ * Writes made outside an explicit transaction are grouped into one implicit transaction (a batch)
+ * that commits when the event loop next turns, or before an explicit transaction begins, or when
+ * `durable()` is called: in WAL mode every commit appends each page it changed to the log, so a
+ * thousand one-row writes cost several times more as a thousand commits than as one. Each such
+ * write still succeeds or fails alone (SQLite undoes only the failing statement); what a caller
+ * acknowledges waits for `durable()`, which waits for the batch's commit first.
  */
-function withStatementCache(sqlite: Database.Database, commits: { seq: number }) {
+function withStatementCache(sqlite: Database.Database, commits: Commits, batch: boolean) {
   const cache = new Map<string, Database.Statement | WriteStatement>();
   return {
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (!stmt) {
         const prepared = sqlite.prepare(sql);
-        stmt = prepared.reader ? prepared : countingCommits(sqlite, prepared, commits);
+        stmt = prepared.reader ? prepared : countingWrites(sqlite, prepared, commits, sql.trim().toLowerCase(), batch);
         if (sqlProfile) stmt = timed(sql, stmt);
         if (cache.size >= 1000) cache.clear();
         cache.set(sql, stmt);
@@ -231,20 +319,24 @@ function withStatementCache(sqlite: Database.Database, commits: { seq: number })
       return stmt;
     },
     close() {
+      commitBatch(sqlite, commits);
       cache.clear();
       sqlite.close();
     },
   };
 }
 
-/** OPENSSM_SQL_PROFILE=<file>: time spent per SQL text, written to that file every 10 s (a diagnostic for slow paths). */
+/** OPENSSM_SQL_PROFILE=<file>: time spent per SQL text, written to `<file>.<pid>` every 2 s (a diagnostic for slow paths). */
 const sqlProfile = process.env.OPENSSM_SQL_PROFILE;
 const sqlTimes = new Map<string, { ms: number; calls: number }>();
 if (sqlProfile) {
   setInterval(() => {
-    const top = [...sqlTimes.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
-    writeFileSync(sqlProfile, `SQL profile (top by time):\n${top.map(([q, t]) => `${t.ms.toFixed(0)} ms ${t.calls} calls ${q.slice(0, 300)}`).join("\n")}\n`);
-  }, 10_000).unref();
+    const top = [...sqlTimes.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 80);
+    writeFileSync(
+      `${sqlProfile}.${process.pid}`,
+      `SQL profile (top by time):\n${top.map(([q, t]) => `${t.ms.toFixed(0)} ms ${t.calls} calls ${q.slice(0, 300)}`).join("\n")}\n`,
+    );
+  }, 2_000).unref();
 }
 
 function timed<T extends { run: (p: unknown[]) => unknown; all: (p: unknown[]) => unknown; iterate: (p: unknown[]) => unknown; reader: boolean }>(
@@ -277,17 +369,66 @@ interface WriteStatement {
   iterate(parameters: unknown[]): IterableIterator<unknown>;
 }
 
-/** A writing statement that counts a commit whenever it leaves no transaction open (a COMMIT, or an autocommit write). */
-function countingCommits(sqlite: Database.Database, stmt: Database.Statement, commits: { seq: number }): WriteStatement {
+/**
+ * A writing statement, counted in `commits`. With `batch`, outside an explicit transaction it joins
+ * the implicit batch (opening it, and scheduling its commit, when none is open); Kysely's own `begin`
+ * first commits the batch.
+ */
+function countingWrites(sqlite: Database.Database, stmt: Database.Statement, commits: Commits, sql: string, batch: boolean): WriteStatement {
+  const explicitBegin = sql === "begin" || sql.startsWith("begin ");
+  const explicitEnd = sql === "commit" || sql === "rollback" || sql === "end";
+  const before = () => {
+    if (explicitBegin) {
+      commitBatch(sqlite, commits);
+      return;
+    }
+    if (explicitEnd || commits.batch || sqlite.inTransaction) return;
+    if (!batch) return;
+    control(sqlite).begin.run();
+    commits.batch = openBatch(commits);
+    setImmediate(() => commitBatch(sqlite, commits));
+  };
   const after = <T>(result: T): T => {
-    if (!sqlite.inTransaction) commits.seq++;
+    if (commits.batch) commits.seq++;
+    else if (!sqlite.inTransaction) {
+      // An explicit COMMIT, or a write that committed by itself.
+      commits.seq++;
+      commits.committed = commits.seq;
+    }
     return result;
+  };
+  const failed = (e: unknown): never => {
+    // A statement's failure undoes that statement only; should SQLite have ended the batch itself, say so.
+    const batch = commits.batch;
+    if (batch && !sqlite.inTransaction) {
+      commits.batch = undefined;
+      batchLost(commits, batch, e as Error);
+      batch.settle();
+    }
+    throw e;
   };
   return {
     reader: false,
-    run: (parameters) => after(stmt.run(parameters)),
-    all: (parameters) => after(stmt.all(parameters)),
-    iterate: (parameters) => stmt.iterate(parameters),
+    run: (parameters) => {
+      before();
+      try {
+        return after(stmt.run(parameters));
+      } catch (e) {
+        return failed(e);
+      }
+    },
+    all: (parameters) => {
+      before();
+      try {
+        return after(stmt.all(parameters));
+      } catch (e) {
+        return failed(e);
+      }
+    },
+    iterate: (parameters) => {
+      before();
+      return stmt.iterate(parameters);
+    },
   };
 }
 

@@ -15,9 +15,9 @@ import type { WebSocket } from "ws";
 import type { RequestContext, Services } from "../../runtime.js";
 import { controlFrameHandler, handlersFor } from "../delivery-handlers.js";
 import { type ControlChannelHandle, deliveryHub } from "../hub.js";
-import { claimMessage, deliverableMessages, finishMessage, getMessage } from "../queue.js";
+import { claimMessage, deliverableMessages, finishMessage, getMessage, type MessageRow } from "../queue.js";
 import { nodeDirectory } from "../node-identity.js";
-import { parseReplyPayload, takeAcknowledgement, takeFailure, takeReply, takeTransientRefusal } from "../replies.js";
+import { isFinalDocumentStatus, parseReplyPayload, takeAcknowledgement, takeFailure, takeReply, takeTransientRefusal } from "../replies.js";
 import { controlMessageHandler } from "./control-messages.js";
 import { checkChannelToken } from "./tokens.js";
 
@@ -45,6 +45,11 @@ export class ControlChannelConnection implements ControlChannelHandle {
   private pumpAgain = false;
   private lastHeard = Date.now();
   private timers: NodeJS.Timeout[] = [];
+  /**
+   * The jobs this channel pushed and has not seen finish, as last known here: their acks and replies
+   * need no read of the queue. Only a hint: every change of a message's state is a compare-and-set.
+   */
+  private pushed = new Map<string, MessageRow>();
 
   constructor(
     private services: Services,
@@ -118,6 +123,7 @@ export class ControlChannelConnection implements ControlChannelHandle {
   private closed(): void {
     if (this.state === "closed") return;
     this.state = "closed";
+    this.pushed.clear();
     for (const t of this.timers) clearTimeout(t);
     deliveryHub(this.services).detach(this);
   }
@@ -149,6 +155,7 @@ export class ControlChannelConnection implements ControlChannelHandle {
           const job: AgentJobPayload = { Content: row.payload, JobId: row.message_id, Topic: row.topic, SchemaVersion: 1 };
           this.send(encodeJsonMessage(MessageType.AgentJob, job, { createdDate: Date.now() }));
           const message = { ...row, deliveries: row.deliveries + 1 };
+          this.pushed.set(row.message_id, message);
           for (const h of handlersFor(this.services, row.topic)) await h.delivered?.(this.services, { message, channel: "ssmmessages", now });
         }
       } while (this.pumpAgain && this.state === "open");
@@ -209,27 +216,45 @@ export class ControlChannelConnection implements ControlChannelHandle {
   private async onJobAck(msg: DecodedAgentMessage): Promise<void> {
     const ack = jsonPayload<Partial<AgentJobAckPayload>>(msg);
     if (typeof ack.jobId !== "string") return;
-    const message = await getMessage(this.services.db, ack.jobId);
-    if (!message || message.instance_id !== this.instanceId) return;
+    const message = await this.message(ack.jobId);
+    if (!message) return;
     const now = this.services.clock.now();
     const code = String(ack.statusCode ?? "");
-    if (code === AGENT_JOB_ACK_SUCCESS || code === ACK_DUPLICATE) await takeAcknowledgement(this.services, message, "ssmmessages", now);
-    else if (ACK_TRANSIENT.has(code)) await takeTransientRefusal(this.services, message, now);
+    if (code === AGENT_JOB_ACK_SUCCESS || code === ACK_DUPLICATE) {
+      await takeAcknowledgement(this.services, message, "ssmmessages", now);
+      if (message.state === "queued") this.pushed.set(message.message_id, { ...message, state: "acknowledged", acknowledged_at: now });
+      return;
+    }
+    this.pushed.delete(message.message_id);
+    if (ACK_TRANSIENT.has(code)) await takeTransientRefusal(this.services, message, now);
     else await takeFailure(this.services, message, `the agent refused the job: ${ack.errorMessage || "no reason given"} (${code})`, "ssmmessages", now);
+  }
+
+  /** A message of this node: as this channel pushed it, or read from the queue. */
+  private async message(messageId: string): Promise<MessageRow | undefined> {
+    const known = this.pushed.get(messageId);
+    if (known) return known;
+    const row = await getMessage(this.services.db, messageId);
+    return row && row.instance_id === this.instanceId ? row : undefined;
   }
 
   private async onJobReply(msg: DecodedAgentMessage): Promise<void> {
     const reply = jsonPayload<Partial<AgentJobReplyPayload>>(msg);
     if (typeof reply.jobId !== "string") return;
-    const message = await getMessage(this.services.db, reply.jobId);
-    if (message && message.instance_id === this.instanceId) {
+    const message = await this.message(reply.jobId);
+    if (message) {
       let payload: ReturnType<typeof parseReplyPayload> | undefined;
       try {
         payload = parseReplyPayload(String(reply.content ?? ""));
       } catch (err) {
         this.services.log.warn({ instanceId: this.instanceId, jobId: reply.jobId, err: (err as Error).message }, "dropping a malformed agent_job_reply");
       }
-      if (payload) await takeReply(this.services, { message, replyId: msg.messageId, payload, channel: "ssmmessages", now: this.services.clock.now() });
+      if (payload) {
+        const now = this.services.clock.now();
+        await takeReply(this.services, { message, replyId: msg.messageId, payload, channel: "ssmmessages", now });
+        if (isFinalDocumentStatus(payload.documentStatus)) this.pushed.delete(message.message_id);
+        else if (message.state === "queued") this.pushed.set(message.message_id, { ...message, state: "acknowledged", acknowledged_at: now });
+      }
     }
     // The agent forgets a reply once acknowledged: acknowledge only what is on disk.
     await this.services.durable();

@@ -9,7 +9,7 @@ import { advanceCommand, refreshCommandStatus } from "./rollout.js";
 import { invocationFromDocumentStatus, isTerminal, pluginFromAgentStatus } from "./statuses.js";
 import { commandFacts, knownPastPending, notePastPending } from "./command-facts.js";
 import { getCommand, getInvocation } from "./store.js";
-import { commandDb } from "./tables.js";
+import { commandDb, type InvocationRow } from "./tables.js";
 
 /** Grace after the execution timeout before the server gives up on an agent that stopped reporting. */
 export const EXECUTION_GRACE_MS = 60_000;
@@ -25,41 +25,48 @@ function invocationKey(messageId: string): { commandId: string; instanceId: stri
   return parseJobMessageId(messageId);
 }
 
-async function markStarted(services: Services, commandId: string, instanceId: string, now: number): Promise<void> {
-  const inv = await getInvocation(services.db, commandId, instanceId);
-  if (!inv || inv.terminal === 1 || inv.acknowledged_at !== null) return;
+/**
+ * The invocation started on the node (acknowledged, or a first reply): InProgress, with its execution
+ * deadline. Returns the invocation as this left it (a hint for the next compare-and-set).
+ */
+async function markStarted(services: Services, inv: InvocationRow, now: number): Promise<InvocationRow> {
+  if (inv.terminal === 1 || inv.acknowledged_at !== null) return inv;
+  const { command_id: commandId, instance_id: instanceId } = inv;
   const cmd = await commandFacts(services, commandId);
-  if (!cmd) return;
+  if (!cmd) return inv;
   const set = {
     acknowledged_at: now,
     execution_deadline: now + cmd.execution_timeout_seconds * 1000 + EXECUTION_GRACE_MS,
     delivered_at: inv.delivered_at ?? now,
   };
-  const moved = await moveInvocation(services, commandId, instanceId, "InProgress", now, { from: ["Pending", "Delayed"], set });
-  if (!moved) {
-    await commandDb(services.db)
-      .updateTable("commands_invocations")
-      .set(set)
-      .where("command_id", "=", commandId)
-      .where("instance_id", "=", instanceId)
-      .where("acknowledged_at", "is", null)
-      .where("terminal", "=", 0)
-      .execute();
+  if (inv.status_details === "Pending" || inv.status_details === "Delayed") {
+    if (await moveInvocation(services, commandId, instanceId, "InProgress", now, { from: ["Pending", "Delayed"], set, row: inv })) {
+      return { ...inv, ...set, status: "InProgress", status_details: "InProgress" };
+    }
   }
+  await commandDb(services.db)
+    .updateTable("commands_invocations")
+    .set(set)
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("acknowledged_at", "is", null)
+    .where("terminal", "=", 0)
+    .execute();
+  return { ...inv, ...set };
 }
 
 /** Stores one plugin's report: its output (always), its status (unless final already). */
-async function applyPlugin(services: Services, commandId: string, instanceId: string, name: string, rs: PluginRuntimeStatus, seq: number): Promise<void> {
-  const key = { commandId, instanceId, plugin: name };
+async function applyPlugin(services: Services, key: OutputKey, rs: PluginRuntimeStatus, seq: number, keyOf: () => Promise<Buffer | undefined>): Promise<void> {
+  const { commandId, instanceId, plugin: name } = key;
   const cut = { stdout_cut: 0, stderr_cut: 0 };
   if (typeof rs.standardOutput === "string") {
     const offset = numberOrUndefined(rs.standardOutputOffset);
-    await storeOutput(services, key, "stdout", rs.standardOutput, offset);
+    await storeOutput(services, key, "stdout", rs.standardOutput, offset, keyOf);
     if (cutByAgent(rs.standardOutput, offset)) cut.stdout_cut = 1;
   }
   if (typeof rs.standardError === "string") {
     const offset = numberOrUndefined(rs.standardErrorOffset);
-    await storeOutput(services, key, "stderr", rs.standardError, offset);
+    await storeOutput(services, key, "stderr", rs.standardError, offset, keyOf);
     if (cutByAgent(rs.standardError, offset)) cut.stderr_cut = 1;
   }
   const d = commandDb(services.db);
@@ -79,7 +86,7 @@ async function applyPlugin(services: Services, commandId: string, instanceId: st
     typeof rs.output === "string" && rs.output
       ? truncateSummary(rs.output)
       : composeSummary(await readOutput(services, key, "stdout", SUMMARY_LIMIT), await readOutput(services, key, "stderr", SUMMARY_LIMIT));
-  const outputKey = summary ? await outputKeyFor(services, commandId, instanceId) : undefined;
+  const outputKey = summary ? await keyOf() : undefined;
   const values = {
     status: p.status,
     status_details: p.details,
@@ -135,24 +142,31 @@ function numberOrUndefined(v: unknown): number | undefined {
 async function applyReply(services: Services, ev: ReplyEvent): Promise<void> {
   const key = invocationKey(ev.message.message_id);
   if (!key) return;
-  const inv = await getInvocation(services.db, key.commandId, key.instanceId);
+  let inv = await getInvocation(services.db, key.commandId, key.instanceId);
   if (!inv) return;
   const payload: SendReplyPayload = ev.payload;
   const plugins = Object.entries(payload.runtimeStatus ?? {});
+  // The invocation's output key, read or made once for all of this reply's steps.
+  let dataKey: Promise<Buffer | undefined> | undefined;
+  const known = inv;
+  const keyOf = () => {
+    dataKey ??= outputKeyFor(services, key.commandId, key.instanceId, known);
+    return dataKey;
+  };
   for (const [i, [name, rs]] of plugins.entries()) {
-    if (rs && typeof rs === "object") await applyPlugin(services, key.commandId, key.instanceId, name, rs, 1000 + i);
+    if (rs && typeof rs === "object") await applyPlugin(services, { ...key, plugin: name }, rs, 1000 + i, keyOf);
   }
   if (inv.terminal === 1) return;
   const now = ev.now;
   const trace =
     typeof payload.documentTraceOutput === "string" && payload.documentTraceOutput ? truncateSummary(payload.documentTraceOutput, SUMMARY_LIMIT) : undefined;
   const details = invocationFromDocumentStatus(payload.documentStatus);
-  await markStarted(services, key.commandId, key.instanceId, now);
+  inv = await markStarted(services, inv, now);
   if (details === "InProgress") {
     if (trace) await setTrace(services, key.commandId, key.instanceId, trace);
     return;
   }
-  if (await moveInvocation(services, key.commandId, key.instanceId, details, now, { set: trace ? { trace_output: trace } : {} })) {
+  if (await moveInvocation(services, key.commandId, key.instanceId, details, now, { set: trace ? { trace_output: trace } : {}, row: inv })) {
     // The reply is recorded; the command's rollout and counts follow without holding up the agent's ack,
     // so replies arriving together share one rollout pass.
     void advanceCommand(services, key.commandId);
@@ -191,7 +205,8 @@ export const sendCommandDelivery: DeliveryHandler = {
   async acknowledged(services, ev) {
     const key = invocationKey(ev.message.message_id);
     if (!key) return;
-    await markStarted(services, key.commandId, key.instanceId, ev.now);
+    const inv = await getInvocation(services.db, key.commandId, key.instanceId);
+    if (inv) await markStarted(services, inv, ev.now);
     await refreshIfPending(services, key.commandId);
   },
   reply: applyReply,

@@ -10,6 +10,12 @@ export interface TransitionOptions {
   from?: string[];
   /** Other columns to set with the status. */
   set?: Partial<InvocationRow>;
+  /**
+   * The invocation as the caller last knew it (read, or as its own writes left it): the first attempt
+   * compares against it instead of reading; should it be out of date, the compare-and-set fails and
+   * the row is read.
+   */
+  row?: InvocationRow;
 }
 
 /**
@@ -28,7 +34,7 @@ export async function moveInvocation(
 ): Promise<boolean> {
   const d = commandDb(services.db);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const row = await getInvocation(services.db, commandId, instanceId);
+    const row = attempt === 0 && opts.row ? opts.row : await getInvocation(services.db, commandId, instanceId);
     if (!row || row.terminal === 1) return false;
     if (opts.from && !opts.from.includes(row.status_details)) return false;
     if (row.status_details === details) {

@@ -3,7 +3,7 @@ import type { SendCommandRequest, SendCommandResult } from "@aws-sdk/client-ssm"
 import { ApiError } from "../../errors.js";
 import { op, type RequestContext, type ResourceRef } from "../../runtime.js";
 import { getDocumentByHash, getDocumentForExecution, type ResolvedDocument, resolveParameters } from "../documents/index.js";
-import { getNode, nodeArn, nodeTags, resolveTargets } from "../nodes/index.js";
+import { nodeArn, nodeTags, registeredNodeFacts, resolveTargets } from "../nodes/index.js";
 import { agentParameters, buildSendCommandPayload, executionTimeoutSeconds, pluginNames } from "./document-payload.js";
 import { publishCommandStatus } from "./events.js";
 import { concurrencyLimit, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_ERRORS, errorLimit } from "./rate-control.js";
@@ -59,13 +59,12 @@ async function prepare(ctx: RequestContext, input: SendCommandRequest): Promise<
 }
 
 /** The nodes' names, for the invocations (looked up before the transaction that records them). */
-async function nodeNames(ctx: RequestContext, instanceIds: string[], now: number): Promise<string[]> {
-  const names: string[] = [];
+async function nodeNames(ctx: RequestContext, instanceIds: string[]): Promise<string[]> {
+  const names = new Map<string, string>();
   for (let i = 0; i < instanceIds.length; i += INSERT_BATCH) {
-    const batch = instanceIds.slice(i, i + INSERT_BATCH);
-    names.push(...(await Promise.all(batch.map(async (id) => (await getNode(ctx.services.db, ctx.scope, id, now))?.name ?? ""))));
+    for (const f of await registeredNodeFacts(ctx.services.db, ctx.scope, instanceIds.slice(i, i + INSERT_BATCH))) names.set(f.instanceId, f.name ?? "");
   }
-  return names;
+  return instanceIds.map((id) => names.get(id) ?? "");
 }
 
 function checkNotificationConfig(input: SendCommandRequest): void {
@@ -111,7 +110,7 @@ export const sendCommand = op<SendCommandRequest, SendCommandResult, Prepared>({
     const executionTimeout = executionTimeoutSeconds(doc, resolved);
     const payload = buildSendCommandPayload(commandId, doc, agentParameters(resolved));
     const plugins = pluginNames(doc);
-    const names = await nodeNames(ctx, instanceIds, now);
+    const names = await nodeNames(ctx, instanceIds);
     // The command, its invocations and their plugins, and its Pending event: all of them or none.
     await ctx.transaction(async (tx) => {
       const d = commandDb(tx.db);

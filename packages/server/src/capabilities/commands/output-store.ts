@@ -27,8 +27,17 @@ export function openOutputKey(services: Services, inv: Pick<InvocationRow, "comm
   return inv.output_key ? openDataKey(services.masterKey, inv.output_key, keyAad(inv.command_id, inv.instance_id)) : undefined;
 }
 
-/** The invocation's output key, made (once, whichever replica comes first) when it has none; undefined for an unknown invocation. */
-export async function outputKeyFor(services: Services, commandId: string, instanceId: string): Promise<Buffer | undefined> {
+/**
+ * The invocation's output key, made (once, whichever replica comes first) when it has none; undefined
+ * for an unknown invocation. `known` is the invocation as the caller last read it (no read when it
+ * has its key already).
+ */
+export async function outputKeyFor(
+  services: Services,
+  commandId: string,
+  instanceId: string,
+  known?: Pick<InvocationRow, "output_key">,
+): Promise<Buffer | undefined> {
   const d = commandDb(services.db);
   const row = () =>
     d
@@ -37,16 +46,19 @@ export async function outputKeyFor(services: Services, commandId: string, instan
       .where("command_id", "=", commandId)
       .where("instance_id", "=", instanceId)
       .executeTakeFirst();
-  const inv = await row();
+  const inv = known ? { command_id: commandId, instance_id: instanceId, output_key: known.output_key } : await row();
   if (!inv) return undefined;
   if (inv.output_key) return openOutputKey(services, inv);
-  await d
+  const sealed = newDataKey(services.masterKey, keyAad(commandId, instanceId));
+  const r = await d
     .updateTable("commands_invocations")
-    .set({ output_key: newDataKey(services.masterKey, keyAad(commandId, instanceId)) })
+    .set({ output_key: sealed })
     .where("command_id", "=", commandId)
     .where("instance_id", "=", instanceId)
     .where("output_key", "is", null)
-    .execute();
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 1) return openOutputKey(services, { command_id: commandId, instance_id: instanceId, output_key: sealed });
+  // Someone else made it first (or the invocation is gone).
   const made = await row();
   return made ? openOutputKey(services, made) : undefined;
 }
@@ -72,12 +84,19 @@ export function openSummary(
  * that starts there; without it (AWS's agent) it is the whole text known so far, kept when longer
  * than what is stored. Repeats and reordering are harmless.
  */
-export async function storeOutput(services: Services, key: OutputKey, stream: OutputStream, text: string, offset?: number): Promise<void> {
+export async function storeOutput(
+  services: Services,
+  key: OutputKey,
+  stream: OutputStream,
+  text: string,
+  offset?: number,
+  keyOf: () => Promise<Buffer | undefined> = () => outputKeyFor(services, key.commandId, key.instanceId),
+): Promise<void> {
   if (!text) return;
   const position = offset ?? 0;
   if (!Number.isInteger(position) || position < 0 || position > MAX_STREAM_LENGTH) return;
   if (offset !== undefined && text.length > MAX_PIECE_LENGTH) return;
-  const dataKey = await outputKeyFor(services, key.commandId, key.instanceId);
+  const dataKey = await keyOf();
   if (!dataKey) return;
   await storePiece(services, key, stream, position, text, dataKey);
 }

@@ -1,7 +1,7 @@
 import { jobMessageId, Topic } from "@openssm/protocol";
 import { sendToNode } from "../../agents/index.js";
 import type { ServerSlot, Services } from "../../runtime.js";
-import { getNode } from "../nodes/index.js";
+import { registeredNodeIds } from "../nodes/index.js";
 import { publishCommandStatus } from "./events.js";
 import { moveInvocation } from "./invocations.js";
 import { concurrencyLimit, errorLimit, nextRolloutStep } from "./rate-control.js";
@@ -79,15 +79,31 @@ async function advance(services: Services, commandId: string): Promise<void> {
     }
     if (step.start === 0) break;
     let ended = 0;
-    for (const inv of await listNotStarted(services.db, commandId, step.start)) if (await dispatch(services, cmd, inv, now)) ended++;
+    const starting = await listNotStarted(services.db, commandId, step.start);
+    const scope = { accountId: cmd.account_id, region: cmd.region };
+    for (let i = 0; i < starting.length; i += REGISTERED_CHECK_CHUNK) {
+      const chunk = starting.slice(i, i + REGISTERED_CHECK_CHUNK);
+      // Which of these nodes are still registered: one statement for the chunk rather than a read per node.
+      const registered = new Set(
+        await registeredNodeIds(
+          services.db,
+          scope,
+          chunk.map((inv) => inv.instance_id),
+        ),
+      );
+      for (const inv of chunk) if (await dispatch(services, cmd, inv, now, registered.has(inv.instance_id))) ended++;
+    }
     // Invocations that ended at once (an unknown node) free their slot: go round again.
     if (ended === 0) break;
   }
   await refreshCommandStatus(services, commandId);
 }
 
+/** How many nodes one registration check of a rollout pass names. */
+const REGISTERED_CHECK_CHUNK = 500;
+
 /** Hands one invocation to delivery; true when it ended at once instead (the node is gone: Undeliverable). */
-async function dispatch(services: Services, cmd: CommandRow, inv: InvocationState, now: number): Promise<boolean> {
+async function dispatch(services: Services, cmd: CommandRow, inv: InvocationState, now: number, registered: boolean): Promise<boolean> {
   const d = commandDb(services.db);
   const r = await d
     .updateTable("commands_invocations")
@@ -98,9 +114,7 @@ async function dispatch(services: Services, cmd: CommandRow, inv: InvocationStat
     .where("terminal", "=", 0)
     .executeTakeFirst();
   if (Number(r.numUpdatedRows) !== 1) return false;
-  const scope = { accountId: cmd.account_id, region: cmd.region };
-  const node = await getNode(services.db, scope, inv.instance_id, now);
-  if (!node || node.deregistered) {
+  if (!registered) {
     await moveInvocation(services, inv.command_id, inv.instance_id, "Undeliverable", now, {
       set: { trace_output: `Managed node ${inv.instance_id} is not registered any more.` },
     });
