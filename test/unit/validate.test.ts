@@ -77,6 +77,31 @@ describe("model validation: AWS's message forms", () => {
     assert.deepEqual(ssm("PutParameter", { Name: "x", Value: "secret\u0000", Type: "SecureString" }), { ok: true });
   });
 
+  it("maps of plain strings (Inventory entries) still have every entry checked", () => {
+    const put = (entry: Record<string, string>, options = {}) =>
+      validateInput(
+        ssmModel,
+        "PutInventory",
+        {
+          InstanceId: "mi-0123456789abcdef0",
+          Items: [{ TypeName: "Custom:T", SchemaVersion: "1.0", CaptureTime: "2026-12-03T00:00:00Z", Content: [{ A: "1" }, entry] }],
+        },
+        options,
+      );
+    assert.deepEqual(put({ B: "x".repeat(4096) }), { ok: true });
+    assert.match(
+      validation(put({ B: "x".repeat(4097) })),
+      /'items.1.member.content.2.member.value' failed to satisfy constraint: Member must have length less than or equal to 4096/,
+    );
+    assert.match(
+      validation(put({ ["k".repeat(65)]: "v" })),
+      /content.2.member.key' failed to satisfy constraint: Member must have length less than or equal to 64/,
+    );
+    assert.match(validation(put({ B: "a\u0000b" })), /Member must not contain the NUL character/);
+    // The dispatcher passes noNul only when the JSON text has no \u0000 escape; the check is then skipped.
+    assert.deepEqual(put({ B: "ab" }, { noNul: true }), { ok: true });
+  });
+
   it("numeric ranges", () => {
     assert.equal(
       validation(ssm("DescribeParameters", { MaxResults: 51 })),

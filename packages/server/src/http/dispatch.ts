@@ -108,7 +108,7 @@ export class Dispatcher implements InternalApi {
         : await this.authenticator.authenticate(req, entry.signingName ?? entry.service);
       input = parseBody(req.body);
       if (modelled) {
-        const v = validateInput(model, name, input);
+        const v = validateInput(model, name, input, { noNul: !mayHoldNul(req.body) });
         if (!v.ok) throw new ApiError(v.error, v.message);
       }
       if (!def) {
@@ -263,6 +263,11 @@ function redactUnmodelled(input: unknown): unknown {
 }
 
 /** The JSON body; an empty body or `null` is an empty input, as the SDKs send for operations with no members set. */
+/** Whether a JSON body may carry U+0000 in a string (only as the escape \u0000). */
+function mayHoldNul(body: Buffer): boolean {
+  return body.includes("\\u0000");
+}
+
 function parseBody(body: Buffer): unknown {
   if (body.length === 0) return {};
   let value: unknown;

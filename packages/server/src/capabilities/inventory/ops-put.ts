@@ -94,8 +94,14 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
       }
       const allowed = new Set(schema.attributes.map((a) => a.name));
       for (const entry of content ?? []) {
-        const unknown = Object.keys(entry).find((k) => !allowed.has(k));
-        if (unknown) {
+        let unknown: string | undefined;
+        for (const k in entry) {
+          if (!allowed.has(k)) {
+            unknown = k;
+            break;
+          }
+        }
+        if (unknown !== undefined) {
           throw new ApiError("InvalidItemContentException", `${typeName} has no attribute ${unknown}; its attributes: ${[...allowed].join(", ")}.`, 400, {
             TypeName: typeName,
           });

@@ -60,12 +60,16 @@ export async function toNodeRecord(db: AnyDb, row: InstanceRow, now: number): Pr
   };
 }
 
-/** Minimum time between two stored contacts of the same node from touch (polls come every few seconds). */
-const TOUCH_WRITE_INTERVAL_MS = 30_000;
+/**
+ * Minimum time between two stored contacts of the same node from touch (polls come every few seconds,
+ * channel pings every 54 s): well inside the 6-minute Online window, and 10,000 held channels cost some
+ * 60 writes a second rather than 185.
+ */
+const TOUCH_WRITE_INTERVAL_MS = 120_000;
 /** When this server last stored each node's contact, by account/region/node/channel. */
 const LAST_TOUCH: ServerSlot<Map<string, number>> = { name: "nodes.last-touch", create: () => new Map() };
 
-/** Records contact with a node (a poll, a held control channel). Cheap: writes at most every 30 s per node. */
+/** Records contact with a node (a poll, a held control channel). Cheap: writes at most every 2 minutes per node. */
 export async function touch(services: Services, scope: Scope, instanceId: string, now: number, channel?: "ssmmessages" | "ec2messages"): Promise<void> {
   const db = services.db;
   const lastTouch = services.own(LAST_TOUCH);
