@@ -30,6 +30,22 @@ describe("Parameter Store: put, get, delete, names, tiers, data types", () => {
   });
   after(async () => server?.destroy());
 
+  it("takes many writes at once (more than the database pool's connections) and answers every one", async () => {
+    // Each write runs in a transaction; nothing it does inside may wait for a second pool connection,
+    // or writes that hold every connection wait for each other forever.
+    const names = Array.from({ length: 120 }, (_, i) => `/app/basic/burst/p${i}`);
+    const started = Date.now();
+    const writes = await Promise.all(
+      names.map((Name) => {
+        const client = server.ssm();
+        return client.send(new PutParameterCommand({ Name, Value: "v", Type: "String" })).finally(() => client.destroy());
+      }),
+    );
+    assert.equal(writes.length, names.length);
+    assert.ok(writes.every((w) => w.Version === 1));
+    assert.ok(Date.now() - started < 30_000, `120 writes took ${Date.now() - started} ms`);
+  });
+
   it("creates a String parameter and reads it back with AWS's fields", async () => {
     const r = await put({ Name: "/app/basic/greeting", Value: "hello", Type: "String", Description: "a greeting" });
     assert.equal(r.Version, 1);

@@ -48,7 +48,7 @@ export const agentChannelsCapability: Capability = {
     hub.start();
     const wake = wakeups(services);
     wake.sender = hub.replicaId;
-    wake.peers = () => liveReplicaIds(services);
+    wake.peers = (db) => liveReplicaIds(db);
     services.own(SUBSCRIPTIONS).push(
       onNodeDeregistered(services, (_scope, instanceId) => {
         hub.nodeDeregistered(instanceId);

@@ -1,5 +1,6 @@
 import { replicaUrls } from "../http/public-urls.js";
 import type { Services } from "../runtime.js";
+import type { AnyDb } from "../storage/database.js";
 import { agentDb } from "./tables.js";
 
 /** A replica that has not written its heartbeat for this long is taken to be gone. */
@@ -27,8 +28,8 @@ export async function heartbeat(services: Services, replicaId: string): Promise<
 }
 
 /** The replicas whose heartbeat is recent (this one included). */
-export async function liveReplicaIds(services: Services): Promise<string[]> {
-  const rows = await agentDb(services.db)
+export async function liveReplicaIds(db: AnyDb): Promise<string[]> {
+  const rows = await agentDb(db)
     .selectFrom("server_replicas")
     .select("replica_id")
     .where("seen_at", ">", Date.now() - REPLICA_TTL_MS)

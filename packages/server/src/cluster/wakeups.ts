@@ -40,8 +40,12 @@ export class Wakeups {
   private confirmations = new Map<string, { waiting: Set<string>; done: () => void }>();
   /** Set by the owner: this replica's id (its own notifications are not handled twice). */
   sender = "";
-  /** Set by the owner: the ids of the replicas alive now (announce waits for their answers). */
-  peers: () => Promise<string[]> = async () => [];
+  /**
+   * Set by the owner: the ids of the replicas alive now (announce waits for their answers), read through
+   * `db`: announce runs inside a write's transaction, which must not wait for a second pool connection
+   * (with every connection held by such transactions, none would ever come).
+   */
+  peers: (db: AnyDb) => Promise<string[]> = async () => [];
   /** Notifications received (for tests and metrics). */
   received = 0;
 
@@ -95,7 +99,7 @@ export class Wakeups {
   async announce(db: AnyDb, topic: WakeTopic, id: string): Promise<Announcement> {
     if (!this.enabled || this.stopped) return NOTHING_TO_CONFIRM;
     const nonce = randomUUID();
-    const waiting = new Set((await this.peers().catch(() => [] as string[])).filter((r) => r !== this.sender));
+    const waiting = new Set((await this.peers(db).catch(() => [] as string[])).filter((r) => r !== this.sender));
     let settle = () => {};
     const answered = new Promise<void>((resolve) => {
       settle = () => {
