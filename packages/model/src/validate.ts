@@ -305,7 +305,7 @@ function holdsSensitive(model: ServiceModel, shape: Shape): boolean {
 function redact(model: ServiceModel, shape: Shape, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   if (shape.sensitive) return "***";
-  if ((shape.type === "list" || shape.type === "map") && !holdsSensitive(model, shape)) return value;
+  if ((shape.type === "list" || shape.type === "map" || shape.type === "structure") && !holdsSensitive(model, shape)) return value;
   if (shape.type === "structure" && typeof value === "object" && !Array.isArray(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
