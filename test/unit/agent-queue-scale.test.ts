@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { claimMessage, enqueueMessage, getMessage, nodesWithDeliverable } from "../../packages/server/src/agents/queue.js";
+import { claimMessage, enqueueMessage, getMessage, nodesWithDeliverable, type ServedNodes } from "../../packages/server/src/agents/queue.js";
 import { agentMigrations } from "../../packages/server/src/agents/tables.js";
 import { openStorage } from "../../packages/server/src/storage/database.js";
 import { migrate } from "../../packages/server/src/storage/migrations.js";
@@ -11,6 +11,12 @@ import { createDatabase } from "../harness/postgres.js";
  * node) and for thousands (read by state, kept to this replica's nodes), on both engines.
  */
 const node = (i: number) => `mi-${i.toString(16).padStart(17, "0")}`;
+
+/** A replica serving these nodes. */
+const serving = (ids: string[]): ServedNodes => {
+  const set = new Set(ids);
+  return { servedCount: set.size, servedIds: () => set, serves: (id) => set.has(id) };
+};
 
 for (const engine of ["sqlite", "postgres"] as const) {
   describe(`nodes with a deliverable message (${engine})`, () => {
@@ -35,20 +41,13 @@ for (const engine of ["sqlite", "postgres"] as const) {
         await put(5000, "m5000-elsewhere"); // a node this replica does not serve
 
         const mine = Array.from({ length: 2000 }, (_, i) => node(i));
-        assert.deepEqual((await nodesWithDeliverable(storage.db, mine, now)).sort(), [node(1500), node(3)].sort());
-        assert.deepEqual((await nodesWithDeliverable(storage.db, mine.slice(0, 10), now)).sort(), [node(3)]);
-        assert.deepEqual(await nodesWithDeliverable(storage.db, mine.slice(2, 4), now + 1), [node(3)]);
+        assert.deepEqual((await nodesWithDeliverable(storage.db, serving(mine), now)).sort(), [node(1500), node(3)].sort());
+        assert.deepEqual((await nodesWithDeliverable(storage.db, serving(mine.slice(0, 10)), now)).sort(), [node(3)]);
+        assert.deepEqual(await nodesWithDeliverable(storage.db, serving(mine.slice(2, 4)), now + 1), [node(3)]);
         // Once the visibility timeout passed the claimed message is deliverable again, by either path.
-        assert.ok((await nodesWithDeliverable(storage.db, mine, now + 30_000)).includes(node(9)));
-        assert.ok((await nodesWithDeliverable(storage.db, mine.slice(0, 10), now + 30_000)).includes(node(9)));
-        assert.deepEqual(
-          await nodesWithDeliverable(
-            storage.db,
-            Array.from({ length: 1000 }, (_, i) => node(10_000 + i)),
-            now,
-          ),
-          [],
-        );
+        assert.ok((await nodesWithDeliverable(storage.db, serving(mine), now + 30_000)).includes(node(9)));
+        assert.ok((await nodesWithDeliverable(storage.db, serving(mine.slice(0, 10)), now + 30_000)).includes(node(9)));
+        assert.deepEqual(await nodesWithDeliverable(storage.db, serving(Array.from({ length: 1000 }, (_, i) => node(10_000 + i))), now), []);
       } finally {
         await storage.close();
         await database?.drop();

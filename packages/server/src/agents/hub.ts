@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { replicaUrls } from "../http/public-urls.js";
 import type { ServerSlot, Services } from "../runtime.js";
 import { nodeDirectory } from "./node-identity.js";
-import { nodesWithDeliverable } from "./queue.js";
+import { nodesWithDeliverable, type ServedNodes } from "./queue.js";
 import { type ChannelHome, forgetChannelHome, HEARTBEAT_MS, heartbeat, leave, recordChannelHome, remoteChannelHome } from "./replicas.js";
 
 /** A live MGS control channel held by this replica. */
@@ -31,7 +31,7 @@ const DEREGISTRATION_LOOKBACK_MS = 2 * 60_000;
  * open. New messages wake them at once on this replica; messages queued by other replicas (and
  * redeliveries after a visibility timeout) are found by a look into storage every 200 ms.
  */
-export class DeliveryHub {
+export class DeliveryHub implements ServedNodes {
   private channels = new Map<string, ControlChannelHandle>();
   /** Every control-channel connection here, open or still waiting for its OpenControlChannelInput. */
   private connections = new Set<ControlChannelHandle>();
@@ -140,6 +140,17 @@ export class DeliveryHub {
     this.wake(instanceId);
   }
 
+  /** How many nodes hold a channel or a poll here (a node with both counts twice: an upper bound). */
+  get servedCount(): number {
+    return this.channels.size + this.waiters.size;
+  }
+
+  /** The nodes holding a channel or a poll here. */
+  *servedIds(): Iterable<string> {
+    yield* this.channels.keys();
+    for (const id of this.waiters.keys()) if (!this.channels.has(id)) yield id;
+  }
+
   /** Whether the node holds a channel or a poll on this replica. */
   serves(instanceId: string): boolean {
     return this.channels.has(instanceId) || this.waiters.has(instanceId);
@@ -186,8 +197,7 @@ export class DeliveryHub {
       this.lastHeartbeat = Date.now();
       this.remember(heartbeat(this.services, this.replicaId));
     }
-    const ids = [...new Set([...this.channels.keys(), ...this.waiters.keys()])];
-    if (ids.length === 0) return;
+    if (this.channels.size === 0 && this.waiters.size === 0) return;
     this.polling = true;
     try {
       // A node deregistered through another replica loses its channel and polls here within a second.
@@ -199,7 +209,7 @@ export class DeliveryHub {
         for (const id of await nodeDirectory(this.services).deregisteredSince(since)) if (this.serves(id)) this.nodeDeregistered(id);
         for (const [id, at] of this.deregistered) if (Date.now() - at > DEREGISTERED_MEMORY_MS) this.deregistered.delete(id);
       }
-      const due = await nodesWithDeliverable(this.services.db, ids, this.services.clock.now());
+      const due = await nodesWithDeliverable(this.services.db, this, this.services.clock.now());
       for (const id of due) this.notify(id);
     } catch (err) {
       if (!this.stopped) this.services.log.warn({ err }, "looking for deliverable agent messages failed");

@@ -77,22 +77,24 @@ async function deliverableNodes(db: AnyDb, now: number): Promise<string[]> {
   return rows.map((r) => r.instance_id);
 }
 
-/** Of these nodes, the ones with a message to hand out now. */
-export async function nodesWithDeliverable(db: AnyDb, instanceIds: string[], now: number): Promise<string[]> {
-  if (instanceIds.length === 0) return [];
+/** The nodes a replica serves: how many, which, and whether one is among them. */
+export interface ServedNodes {
+  readonly servedCount: number;
+  servedIds(): Iterable<string>;
+  serves(instanceId: string): boolean;
+}
+
+/** Of the nodes served, the ones with a message to hand out now. */
+export async function nodesWithDeliverable(db: AnyDb, nodes: ServedNodes, now: number): Promise<string[]> {
+  if (nodes.servedCount === 0) return [];
   // A replica holding thousands of channels asks this five times a second: a statement naming every
   // node costs more than reading the few deliverable messages (by state) and keeping this replica's.
-  if (instanceIds.length > LARGE_NODE_LIST) {
-    const due = await deliverableNodes(db, now);
-    if (due.length === 0) return due;
-    const mine = new Set(instanceIds);
-    return due.filter((id) => mine.has(id));
-  }
+  if (nodes.servedCount > LARGE_NODE_LIST) return (await deliverableNodes(db, now)).filter((id) => nodes.serves(id));
   const rows = await agentDb(db)
     .selectFrom("agent_messages")
     .select("instance_id")
     .distinct()
-    .where("instance_id", "in", instanceIds)
+    .where("instance_id", "in", [...nodes.servedIds()])
     .where("state", "=", "queued")
     .where("visible_at", "<=", now)
     .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))

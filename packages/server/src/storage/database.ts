@@ -1,16 +1,8 @@
 import Database from "better-sqlite3";
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  Kysely,
-  PostgresDialect,
-  SqliteDialect,
-  type TransactionSettings,
-} from "kysely";
+import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { usePreparedStatements } from "./pg-prepared.js";
+import { sqliteDialect } from "./sqlite-driver.js";
 import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -67,7 +59,7 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
   // indexes in memory instead of reading pages back through a system call each.
   sqlite.pragma("cache_size = -65536");
   const commits: Commits = { seq: 0, committed: 0, batch: undefined, lost: [] };
-  const db: AnyDb = new Kysely({ dialect: breathing(new SqliteDialect({ database: withStatementCache(sqlite, commits, options.batchWrites === true) })) });
+  const db: AnyDb = new Kysely({ dialect: sqliteDialect(withStatementCache(sqlite, commits, options.batchWrites === true)) });
   const group = path === ":memory:" ? { durable: async () => {}, close: async () => {} } : groupCommit(path, commits);
   const durable = async (since?: number) => {
     // Wait for the open batch's commit (a few milliseconds at most) rather than commit it now: the
@@ -154,78 +146,6 @@ function control(sqlite: Database.Database): Record<"begin" | "commit" | "rollba
 function batchLost(commits: Commits, batch: Batch, error: Error): void {
   commits.lost.push({ from: batch.from, to: commits.seq, error });
   if (commits.lost.length > 16) commits.lost.shift();
-}
-
-/** How long work made only of SQLite queries may hold the event loop before it lets I/O in. */
-const BREATH_MS = 10;
-let lastBreath = performance.now();
-
-/** Lets timers and I/O run (one turn of the event loop) when queries have run back to back for BREATH_MS. */
-async function breathe(): Promise<void> {
-  if (performance.now() - lastBreath < BREATH_MS) return;
-  await new Promise((resolve) => setImmediate(resolve));
-  lastBreath = performance.now();
-}
-
-/**
- * better-sqlite3 answers synchronously, so Kysely's promises for it resolve as microtasks and a long
- * run of queries (a command handed to 10,000 nodes, their replies) never yields to the event loop:
- * no socket is read meanwhile, websocket pings go unanswered and agents drop their channels. This
- * driver lets the event loop turn between queries once they have held it for BREATH_MS.
- */
-class BreathingDriver implements Driver {
-  private connection?: DatabaseConnection;
-  private proxy?: DatabaseConnection;
-
-  constructor(private readonly inner: Driver) {}
-
-  init(): Promise<void> {
-    return this.inner.init();
-  }
-
-  async acquireConnection(): Promise<DatabaseConnection> {
-    const c = await this.inner.acquireConnection();
-    if (c !== this.connection || !this.proxy) {
-      this.connection = c;
-      this.proxy = {
-        executeQuery: async <R>(q: CompiledQuery) => {
-          await breathe();
-          return c.executeQuery<R>(q);
-        },
-        streamQuery: <R>(q: CompiledQuery, chunkSize?: number) => c.streamQuery<R>(q, chunkSize),
-      };
-    }
-    return this.proxy;
-  }
-
-  beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(c, settings);
-  }
-
-  commitTransaction(c: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(c);
-  }
-
-  rollbackTransaction(c: DatabaseConnection): Promise<void> {
-    return this.inner.rollbackTransaction(c);
-  }
-
-  releaseConnection(c: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection(c);
-  }
-
-  destroy(): Promise<void> {
-    return this.inner.destroy();
-  }
-}
-
-function breathing(dialect: Dialect): Dialect {
-  return {
-    createAdapter: () => dialect.createAdapter(),
-    createDriver: () => new BreathingDriver(dialect.createDriver()),
-    createIntrospector: (db) => dialect.createIntrospector(db),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Services } from "../../runtime.js";
 import { publishInvocationStatus } from "./events.js";
-import { type InvocationDetails, invocationStatus, isTerminal } from "./statuses.js";
+import { type InvocationDetails, invocationStatus, isInvocationDetails, isTerminal } from "./statuses.js";
 import { commandFacts } from "./command-facts.js";
 import { getInvocation } from "./store.js";
 import { commandDb, type InvocationRow } from "./tables.js";
@@ -33,6 +33,7 @@ export async function moveInvocation(
   opts: TransitionOptions = {},
 ): Promise<boolean> {
   const d = commandDb(services.db);
+  if (opts.from && !opts.row && changesStatusFromAll(opts.from, details)) return moveFrom(services, commandId, instanceId, details, now, opts.from, opts.set);
   for (let attempt = 0; attempt < 5; attempt++) {
     const row = attempt === 0 && opts.row ? opts.row : await getInvocation(services.db, commandId, instanceId);
     if (!row || row.terminal === 1) return false;
@@ -75,6 +76,41 @@ export async function moveInvocation(
     return true;
   }
   return false;
+}
+
+/**
+ * A move to an open StatusDetails from one of `from`: one conditional update, no read (the delivery of a
+ * job to its node, thousands at a time). Publishes the status-change event when Status changes.
+ */
+async function moveFrom(
+  services: Services,
+  commandId: string,
+  instanceId: string,
+  details: InvocationDetails,
+  now: number,
+  from: string[],
+  set: Partial<InvocationRow> | undefined,
+): Promise<boolean> {
+  const next = invocationStatus(details);
+  const r = await commandDb(services.db)
+    .updateTable("commands_invocations")
+    .set({ ...set, status: next.status, status_details: details, terminal: 0, finished_at: null, updated_at: now })
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("terminal", "=", 0)
+    .where("status_details", "in", from)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  const cmd = await commandFacts(services, commandId);
+  if (cmd) await publishInvocationStatus(services, cmd, instanceId, next.status, now);
+  return true;
+}
+
+/** Whether moving from any of `from` to `details` (an open StatusDetails) changes Status: then no read is needed to know. */
+function changesStatusFromAll(from: string[], details: InvocationDetails): boolean {
+  if (isTerminal(details)) return false;
+  const status = invocationStatus(details).status;
+  return from.every((f) => isInvocationDetails(f) && invocationStatus(f).status !== status);
 }
 
 /** Plugins the agent never reported when the invocation ends take its final status. */

@@ -53,6 +53,11 @@ export function invocationStatus(details: InvocationDetails): StatusPair<Invocat
   return { status: INVOCATION_STATUS[details], details };
 }
 
+/** Whether a string is one of the StatusDetails an invocation can have. */
+export function isInvocationDetails(details: string): details is InvocationDetails {
+  return Object.hasOwn(INVOCATION_STATUS, details);
+}
+
 export function isTerminal(details: string): boolean {
   return TERMINAL_DETAILS.has(details);
 }
