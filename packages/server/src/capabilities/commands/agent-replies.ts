@@ -55,6 +55,30 @@ async function markStarted(services: Services, inv: InvocationRow, now: number):
   return { ...inv, ...set };
 }
 
+/**
+ * The usual acknowledgement: the invocation is InProgress already (its delivery moved it), so the
+ * acknowledgement and execution deadline are one conditional update. False when that did not apply
+ * (still Pending or Delayed, acknowledged before, or final): `markStarted` then decides.
+ */
+async function acknowledgeInProgress(services: Services, commandId: string, instanceId: string, now: number): Promise<boolean> {
+  const cmd = await commandFacts(services, commandId);
+  if (!cmd) return false;
+  const r = await commandDb(services.db)
+    .updateTable("commands_invocations")
+    .set((eb) => ({
+      acknowledged_at: now,
+      execution_deadline: now + cmd.execution_timeout_seconds * 1000 + EXECUTION_GRACE_MS,
+      delivered_at: eb.fn.coalesce("delivered_at", eb.val(now)),
+    }))
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("acknowledged_at", "is", null)
+    .where("terminal", "=", 0)
+    .where("status_details", "=", "InProgress")
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** Stores one plugin's report: its output (always), its status (unless final already). */
 async function applyPlugin(services: Services, key: OutputKey, rs: PluginRuntimeStatus, seq: number, keyOf: () => Promise<Buffer | undefined>): Promise<void> {
   const { commandId, instanceId, plugin: name } = key;
@@ -70,17 +94,6 @@ async function applyPlugin(services: Services, key: OutputKey, rs: PluginRuntime
     if (cutByAgent(rs.standardError, offset)) cut.stderr_cut = 1;
   }
   const d = commandDb(services.db);
-  const existing = await d
-    .selectFrom("commands_plugins")
-    .selectAll()
-    .where("command_id", "=", commandId)
-    .where("instance_id", "=", instanceId)
-    .where("name", "=", name)
-    .executeTakeFirst();
-  if (existing?.terminal === 1) {
-    await markCut(services, key, cut);
-    return;
-  }
   const p = pluginFromAgentStatus(String(rs.status ?? ""));
   const summary =
     typeof rs.output === "string" && rs.output
@@ -97,16 +110,17 @@ async function applyPlugin(services: Services, key: OutputKey, rs: PluginRuntime
     output: "",
     output_sealed: outputKey ? sealSummary(outputKey, commandId, instanceId, name, summary) : null,
   };
-  if (existing) {
-    await d
-      .updateTable("commands_plugins")
-      .set(values)
-      .where("command_id", "=", commandId)
-      .where("instance_id", "=", instanceId)
-      .where("name", "=", name)
-      .where("terminal", "=", 0)
-      .execute();
-  } else {
+  // The step's row is there from SendCommand (or a reply before): update it unless final; only when
+  // that changed nothing is it made (a step the document did not list), never over a final one.
+  const updated = await d
+    .updateTable("commands_plugins")
+    .set(values)
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("name", "=", name)
+    .where("terminal", "=", 0)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) {
     await d
       .insertInto("commands_plugins")
       .values({ command_id: commandId, instance_id: instanceId, name, seq, ...values })
@@ -205,8 +219,10 @@ export const sendCommandDelivery: DeliveryHandler = {
   async acknowledged(services, ev) {
     const key = invocationKey(ev.message.message_id);
     if (!key) return;
-    const inv = await getInvocation(services.db, key.commandId, key.instanceId);
-    if (inv) await markStarted(services, inv, ev.now);
+    if (!(await acknowledgeInProgress(services, key.commandId, key.instanceId, ev.now))) {
+      const inv = await getInvocation(services.db, key.commandId, key.instanceId);
+      if (inv) await markStarted(services, inv, ev.now);
+    }
     await refreshIfPending(services, key.commandId);
   },
   reply: applyReply,
