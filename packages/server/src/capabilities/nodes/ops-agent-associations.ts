@@ -5,7 +5,8 @@ import { getTags } from "../tags/store.js";
 import { INSTANCE_ID } from "./ids.js";
 import { optionalString, requiredString } from "./input-checks.js";
 import { pageRequest } from "../../http/paging.js";
-import { findInstance, NODE_RESOURCE_TYPE, nodeArn } from "./store.js";
+import { NODE_RESOURCE_TYPE, nodeArn } from "./store.js";
+import { registeredNodeIds } from "./targets.js";
 
 /**
  * The agent's side of State Manager: ListInstanceAssociations (what the node should run) and
@@ -80,8 +81,8 @@ async function callingNodeItself(ctx: RequestContext, input: Record<string, unkn
     );
   }
   if (!INSTANCE_ID.test(instanceId)) throw new ApiError("InvalidInstanceId", `${instanceId} is not a managed node id (mi- followed by 17 hex digits).`);
-  const row = await findInstance(ctx.services.db, ctx, instanceId);
-  if (!row || row.deregistered_at !== null) throw new ApiError("InvalidInstanceId", `Managed node ${instanceId} is not registered in ${ctx.region}.`);
+  const [registered] = await registeredNodeIds(ctx.services.db, ctx, [instanceId]);
+  if (registered !== instanceId) throw new ApiError("InvalidInstanceId", `Managed node ${instanceId} is not registered in ${ctx.region}.`);
   return instanceId;
 }
 
