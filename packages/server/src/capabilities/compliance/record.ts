@@ -92,8 +92,6 @@ export async function writeCompliance(tx: Tx, scope: Scope, w: ComplianceWrite, 
   const previous = await getSummary(tx.db, scope, w.resourceType, w.resourceId, w.complianceType);
   const execution = { execution_time: w.execution.time, execution_id: w.execution.id ?? null, execution_type: w.execution.type ?? null };
   const unchanged = w.upload === "COMPLETE" && w.items.length === 0 && w.itemContentHash !== undefined && previous?.item_content_hash === w.itemContentHash;
-  // A complete upload replaces every item: the summary is of what it wrote, no read needed.
-  let all: Pick<ItemRow, "status" | "severity">[] | undefined;
   if (unchanged) {
     await pair(d.updateTable("compliance_items").set(execution)).execute();
   } else {
@@ -117,9 +115,8 @@ export async function writeCompliance(tx: Tx, scope: Scope, w: ComplianceWrite, 
         .insertInto("compliance_items")
         .values(rows.slice(i, i + 500))
         .execute();
-    if (w.upload === "COMPLETE") all = rows;
   }
-  all ??= (await pair(d.selectFrom("compliance_items").select(["status", "severity"])).execute()) as Pick<ItemRow, "status" | "severity">[];
+  const all = (await pair(d.selectFrom("compliance_items").select(["status", "severity"])).execute()) as Pick<ItemRow, "status" | "severity">[];
   const s = summarize(all);
   const summary = {
     status: s.status,
