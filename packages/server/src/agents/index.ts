@@ -4,7 +4,7 @@ import { registerControlChannelUpgrade } from "./control-channel/upgrade.js";
 import { ec2messagesOperations } from "./ec2messages.js";
 import { deliveryHub } from "./hub.js";
 import { onNodeDeregistered } from "./node-identity.js";
-import { enqueueMessage, getMessage, type MessageRow, type NewMessage, unacknowledgedDeliveries, withdrawMessage } from "./queue.js";
+import { enqueueMessage, enqueueMessages, getMessage, type MessageRow, type NewMessage, unacknowledgedDeliveries, withdrawMessage } from "./queue.js";
 import { agentMigrations } from "./tables.js";
 import { liveReplicaIds } from "./replicas.js";
 import { wakeups } from "../cluster/wakeups.js";
@@ -81,6 +81,17 @@ export async function sendToNode(services: Services, message: NewMessage): Promi
   // The node's channel may be on another replica: wake it (PostgreSQL NOTIFY; its polling is the fallback).
   if (!hub.channel(message.instanceId)) wakeups(services).publish("node", message.instanceId);
   return created;
+}
+
+/** `sendToNode` for many messages: queued a few hundred a statement, then every node told at once. */
+export async function sendToNodes(services: Services, messages: NewMessage[]): Promise<void> {
+  await enqueueMessages(services.db, messages, services.clock.now());
+  const hub = deliveryHub(services);
+  const wake = wakeups(services);
+  for (const m of messages) {
+    hub.notify(m.instanceId);
+    if (!hub.channel(m.instanceId)) wake.publish("node", m.instanceId);
+  }
 }
 
 /** Takes back a message the agent has not acknowledged; the row as it was, or undefined if it had moved on. */

@@ -14,33 +14,51 @@ export interface NewMessage {
   expiresAt?: number;
 }
 
+function messageRow(m: NewMessage, now: number): MessageRow {
+  return {
+    message_id: m.messageId,
+    account_id: m.accountId,
+    region: m.region,
+    instance_id: m.instanceId,
+    topic: m.topic,
+    payload: m.payload,
+    created_at: now,
+    state: "queued",
+    visible_at: now,
+    expires_at: m.expiresAt ?? null,
+    deliveries: 0,
+    first_delivered_at: null,
+    last_delivered_at: null,
+    last_channel: null,
+    acknowledged_at: null,
+    finished_at: null,
+    failure: null,
+  };
+}
+
 /** Puts a message in the node's queue; a message id already queued is left as it is (idempotent). */
 export async function enqueueMessage(db: AnyDb, m: NewMessage, now: number): Promise<boolean> {
   const r = await agentDb(db)
     .insertInto("agent_messages")
-    .values({
-      message_id: m.messageId,
-      account_id: m.accountId,
-      region: m.region,
-      instance_id: m.instanceId,
-      topic: m.topic,
-      payload: m.payload,
-      created_at: now,
-      state: "queued",
-      visible_at: now,
-      expires_at: m.expiresAt ?? null,
-      deliveries: 0,
-      first_delivered_at: null,
-      last_delivered_at: null,
-      last_channel: null,
-      acknowledged_at: null,
-      finished_at: null,
-      failure: null,
-    })
+    .values(messageRow(m, now))
     .onConflict((oc) => oc.column("message_id").doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
+
+/** Puts several messages in their nodes' queues, a few hundred a statement; ids already queued are left as they are. */
+export async function enqueueMessages(db: AnyDb, messages: NewMessage[], now: number): Promise<void> {
+  for (let i = 0; i < messages.length; i += ENQUEUE_CHUNK) {
+    await agentDb(db)
+      .insertInto("agent_messages")
+      .values(messages.slice(i, i + ENQUEUE_CHUNK).map((m) => messageRow(m, now)))
+      .onConflict((oc) => oc.column("message_id").doNothing())
+      .execute();
+  }
+}
+
+/** Messages one insert of `enqueueMessages` holds (17 columns each: well under both engines' parameter limits). */
+const ENQUEUE_CHUNK = 200;
 
 export function getMessage(db: AnyDb, messageId: string): Promise<MessageRow | undefined> {
   return agentDb(db).selectFrom("agent_messages").selectAll().where("message_id", "=", messageId).executeTakeFirst();

@@ -336,24 +336,20 @@ function countingWrites(sqlite: Database.Database, stmt: Database.Statement, com
     }
     throw e;
   };
+  const guarded =
+    <T>(fn: (parameters: unknown[]) => T) =>
+    (parameters: unknown[]): T => {
+      before();
+      try {
+        return after(fn(parameters));
+      } catch (e) {
+        return failed(e);
+      }
+    };
   return {
     reader: false,
-    run: (parameters) => {
-      before();
-      try {
-        return after(stmt.run(parameters));
-      } catch (e) {
-        return failed(e);
-      }
-    },
-    all: (parameters) => {
-      before();
-      try {
-        return after(stmt.all(parameters));
-      } catch (e) {
-        return failed(e);
-      }
-    },
+    run: guarded((parameters) => stmt.run(parameters)),
+    all: guarded((parameters) => stmt.all(parameters)),
     iterate: (parameters) => {
       before();
       return stmt.iterate(parameters);

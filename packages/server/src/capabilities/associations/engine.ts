@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { jobMessageId, type SendCommandPayload, Topic } from "@openssm/protocol";
-import { sendToNode } from "../../agents/index.js";
+import { sendToNodes } from "../../agents/index.js";
 import type { ServerSlot, Services, Tx } from "../../runtime.js";
 import type { Scope } from "../../storage/scope.js";
 import { writeCompliance } from "../compliance/index.js";
@@ -601,21 +601,23 @@ const NUDGE_TTL_MS = 10 * 60_000;
  * ones at once. The job is not a Run Command command (no ListCommands entry).
  */
 export async function sendNudges(services: Services, nudges: Nudges): Promise<void> {
-  // One after the other: the nodes' calls that follow spread out instead of arriving all at once.
-  for (const [instanceId, n] of nudges) {
+  const expiresAt = services.clock.now() + NUDGE_TTL_MS;
+  const messages = [...nudges].map(([instanceId, n]) => {
     const commandId = randomUUID();
-    try {
-      await sendToNode(services, {
-        messageId: jobMessageId(commandId, instanceId),
-        accountId: n.scope.accountId,
-        region: n.scope.region,
-        instanceId,
-        topic: Topic.SendCommand,
-        payload: JSON.stringify(refreshPayload(commandId, [...n.associationIds])),
-        expiresAt: services.clock.now() + NUDGE_TTL_MS,
-      });
-    } catch (err) {
-      services.log.warn({ err, instanceId }, "could not queue an association refresh for a node");
-    }
+    return {
+      messageId: jobMessageId(commandId, instanceId),
+      accountId: n.scope.accountId,
+      region: n.scope.region,
+      instanceId,
+      topic: Topic.SendCommand,
+      payload: JSON.stringify(refreshPayload(commandId, [...n.associationIds])),
+      expiresAt,
+    };
+  });
+  try {
+    // A few statements for a thousand nodes: the call that asked answers at once, not after its nodes' traffic.
+    await sendToNodes(services, messages);
+  } catch (err) {
+    services.log.warn({ err, nodes: messages.length }, "could not queue association refreshes for nodes (their agents look on their own every 10 minutes)");
   }
 }
