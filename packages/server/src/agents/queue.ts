@@ -1,3 +1,4 @@
+import { compiledOnce } from "../storage/compiled-once.js";
 import type { AnyDb } from "../storage/database.js";
 import { type AgentTables, agentDb } from "./tables.js";
 
@@ -60,23 +61,33 @@ export async function enqueueMessages(db: AnyDb, messages: NewMessage[], now: nu
 /** Messages one insert of `enqueueMessages` holds (17 columns each: well under both engines' parameter limits). */
 const ENQUEUE_CHUNK = 200;
 
-export function getMessage(db: AnyDb, messageId: string): Promise<MessageRow | undefined> {
-  return agentDb(db).selectFrom("agent_messages").selectAll().where("message_id", "=", messageId).executeTakeFirst();
+const selectMessage = compiledOnce<[string], MessageRow>(
+  (db, messageId) => agentDb(db).selectFrom("agent_messages").selectAll().where("message_id", "=", messageId),
+  1,
+);
+
+export async function getMessage(db: AnyDb, messageId: string): Promise<MessageRow | undefined> {
+  return (await selectMessage(db, messageId)).rows[0];
 }
 
 /** Messages the node may be handed now: queued, visible, not expired; oldest first. */
-export function deliverableMessages(db: AnyDb, instanceId: string, now: number, limit: number): Promise<MessageRow[]> {
-  return agentDb(db)
-    .selectFrom("agent_messages")
-    .selectAll()
-    .where("instance_id", "=", instanceId)
-    .where("state", "=", "queued")
-    .where("visible_at", "<=", now)
-    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
-    .orderBy("created_at")
-    .orderBy("message_id")
-    .limit(limit)
-    .execute();
+const selectDeliverable = compiledOnce<[string, number, number, number], MessageRow>(
+  (db, instanceId, now, notExpiredAt, limit) =>
+    agentDb(db)
+      .selectFrom("agent_messages")
+      .selectAll()
+      .where("instance_id", "=", instanceId)
+      .where("state", "=", "queued")
+      .where("visible_at", "<=", now)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", notExpiredAt)]))
+      .orderBy("created_at")
+      .orderBy("message_id")
+      .limit(limit),
+  4,
+);
+
+export async function deliverableMessages(db: AnyDb, instanceId: string, now: number, limit: number): Promise<MessageRow[]> {
+  return (await selectDeliverable(db, instanceId, now, now, limit)).rows;
 }
 
 /** Above this many nodes, `nodesWithDeliverable` reads deliverable messages by state rather than by node. */
@@ -124,43 +135,51 @@ export async function nodesWithDeliverable(db: AnyDb, nodes: ServedNodes, now: n
  * Takes a message for one delivery: hides it for the visibility timeout, after which it is handed out
  * again unless acknowledged. Atomic across replicas: false when someone else took it first.
  */
+const updateClaim = compiledOnce<[number, number, number, number, string, string, number, number], never>(
+  (db, visibleAt, deliveries, firstDeliveredAt, now, channel, messageId, previousDeliveries, visibleBy) =>
+    agentDb(db)
+      .updateTable("agent_messages")
+      .set({ visible_at: visibleAt, deliveries, first_delivered_at: firstDeliveredAt, last_delivered_at: now, last_channel: channel })
+      .where("message_id", "=", messageId)
+      .where("state", "=", "queued")
+      .where("deliveries", "=", previousDeliveries)
+      .where("visible_at", "<=", visibleBy),
+  8,
+);
+
 export async function claimMessage(db: AnyDb, row: MessageRow, now: number, visibilityMs: number, channel: string): Promise<boolean> {
-  const r = await agentDb(db)
-    .updateTable("agent_messages")
-    .set({
-      visible_at: now + visibilityMs,
-      deliveries: row.deliveries + 1,
-      first_delivered_at: row.first_delivered_at ?? now,
-      last_delivered_at: now,
-      last_channel: channel,
-    })
-    .where("message_id", "=", row.message_id)
-    .where("state", "=", "queued")
-    .where("deliveries", "=", row.deliveries)
-    .where("visible_at", "<=", now)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  const r = await updateClaim(db, now + visibilityMs, row.deliveries + 1, row.first_delivered_at ?? now, now, channel, row.message_id, row.deliveries, now);
+  return Number(r.numAffectedRows) === 1;
 }
 
 /** The agent took the message (AcknowledgeMessage, agent_job_ack 200, or a first reply): no more redelivery. */
+const updateAcknowledged = compiledOnce<[number, string], never>(
+  (db, now, messageId) =>
+    agentDb(db)
+      .updateTable("agent_messages")
+      .set({ state: "acknowledged", acknowledged_at: now })
+      .where("message_id", "=", messageId)
+      .where("state", "=", "queued"),
+  2,
+);
+
 export async function acknowledgeMessage(db: AnyDb, messageId: string, now: number): Promise<boolean> {
-  const r = await agentDb(db)
-    .updateTable("agent_messages")
-    .set({ state: "acknowledged", acknowledged_at: now })
-    .where("message_id", "=", messageId)
-    .where("state", "=", "queued")
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  return Number((await updateAcknowledged(db, now, messageId)).numAffectedRows) === 1;
 }
 
 /** The agent reported a final result: the message is done. */
+const updateFinished = compiledOnce<[number, string], never>(
+  (db, now, messageId) =>
+    agentDb(db)
+      .updateTable("agent_messages")
+      .set({ state: "done", finished_at: now })
+      .where("message_id", "=", messageId)
+      .where("state", "in", ["queued", "acknowledged"]),
+  2,
+);
+
 export async function finishMessage(db: AnyDb, messageId: string, now: number): Promise<void> {
-  await agentDb(db)
-    .updateTable("agent_messages")
-    .set({ state: "done", finished_at: now })
-    .where("message_id", "=", messageId)
-    .where("state", "in", ["queued", "acknowledged"])
-    .execute();
+  await updateFinished(db, now, messageId);
 }
 
 /** The agent refused the message (FailMessage, an agent_job_ack error): it is not handed out again. */
@@ -213,20 +232,24 @@ export function unacknowledgedDeliveries(db: AnyDb, now: number, limit = 500): P
 }
 
 /** Whether this reply was taken before; records it when not. */
+const selectReply = compiledOnce<[string, string], { reply_id: string }>(
+  (db, messageId, replyId) => agentDb(db).selectFrom("agent_replies").select("reply_id").where("message_id", "=", messageId).where("reply_id", "=", replyId),
+  2,
+);
+
 export async function replySeen(db: AnyDb, messageId: string, replyId: string): Promise<boolean> {
-  const row = await agentDb(db)
-    .selectFrom("agent_replies")
-    .select("reply_id")
-    .where("message_id", "=", messageId)
-    .where("reply_id", "=", replyId)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await selectReply(db, messageId, replyId)).rows.length > 0;
 }
 
+const insertReply = compiledOnce<[string, string, number], never>(
+  (db, messageId, replyId, now) =>
+    agentDb(db)
+      .insertInto("agent_replies")
+      .values({ message_id: messageId, reply_id: replyId, received_at: now })
+      .onConflict((oc) => oc.columns(["message_id", "reply_id"]).doNothing()),
+  3,
+);
+
 export async function recordReply(db: AnyDb, messageId: string, replyId: string, now: number): Promise<void> {
-  await agentDb(db)
-    .insertInto("agent_replies")
-    .values({ message_id: messageId, reply_id: replyId, received_at: now })
-    .onConflict((oc) => oc.columns(["message_id", "reply_id"]).doNothing())
-    .execute();
+  await insertReply(db, messageId, replyId, now);
 }

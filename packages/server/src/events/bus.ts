@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely, Migration } from "kysely";
 import type { Logger } from "pino";
+import { compiledOnce } from "../storage/compiled-once.js";
 import type { AnyDb } from "../storage/database.js";
 
 /** An EventBridge-shaped event. */
@@ -39,6 +40,12 @@ export const eventMigrations: Record<string, Migration> = {
     },
   },
 };
+
+const insertEvent = compiledOnce<[string, string, string, string, string, number, string], unknown>(
+  (db, id, account_id, region, source, detail_type, time, body) =>
+    (db as unknown as Kysely<EventTables>).insertInto("event_log").values({ id, account_id, region, source, detail_type, time, body } as never),
+  7,
+);
 
 /** What `list` selects. Oldest first unless `newestFirst`; `after` is the [time, id] of the previous page's last event. */
 export interface EventFilter {
@@ -101,18 +108,7 @@ export function createEventBus(db: AnyDb, log: Logger, webhookUrls: string[]): E
       resources: input.resources,
       detail: input.detail,
     };
-    await (into as unknown as Kysely<EventTables>)
-      .insertInto("event_log")
-      .values({
-        id: event.id,
-        account_id: event.account,
-        region: event.region,
-        source: event.source,
-        detail_type: event["detail-type"],
-        time: at,
-        body: JSON.stringify(event),
-      })
-      .execute();
+    await insertEvent(into, event.id, event.account, event.region, event.source, event["detail-type"], at, JSON.stringify(event));
     return event;
   }
 

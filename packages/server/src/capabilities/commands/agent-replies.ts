@@ -10,6 +10,7 @@ import { invocationFromDocumentStatus, isTerminal, pluginFromAgentStatus } from 
 import { commandFacts, knownPastPending, notePastPending } from "./command-facts.js";
 import { getCommand, getInvocation } from "./store.js";
 import { commandDb, type InvocationRow } from "./tables.js";
+import { compiledOnce } from "../../storage/compiled-once.js";
 
 /** Grace after the execution timeout before the server gives up on an agent that stopped reporting. */
 export const EXECUTION_GRACE_MS = 60_000;
@@ -79,6 +80,28 @@ async function acknowledgeInProgress(services: Services, commandId: string, inst
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** A step's report over its row, unless the row is final already. */
+const updatePlugin = compiledOnce<[string, string, number, number, number | null, number | null, Buffer | null, string, string, string], never>(
+  (db, status, details, terminal, code, start, finish, sealed, commandId, instanceId, name) =>
+    commandDb(db)
+      .updateTable("commands_plugins")
+      .set({
+        status,
+        status_details: details,
+        terminal,
+        response_code: code,
+        response_start: start,
+        response_finish: finish,
+        output: "",
+        output_sealed: sealed,
+      })
+      .where("command_id", "=", commandId)
+      .where("instance_id", "=", instanceId)
+      .where("name", "=", name)
+      .where("terminal", "=", 0),
+  10,
+);
+
 /** Stores one plugin's report: its output (always), its status (unless final already). */
 async function applyPlugin(services: Services, key: OutputKey, rs: PluginRuntimeStatus, seq: number, keyOf: () => Promise<Buffer | undefined>): Promise<void> {
   const { commandId, instanceId, plugin: name } = key;
@@ -112,15 +135,20 @@ async function applyPlugin(services: Services, key: OutputKey, rs: PluginRuntime
   };
   // The step's row is there from SendCommand (or a reply before): update it unless final; only when
   // that changed nothing is it made (a step the document did not list), never over a final one.
-  const updated = await d
-    .updateTable("commands_plugins")
-    .set(values)
-    .where("command_id", "=", commandId)
-    .where("instance_id", "=", instanceId)
-    .where("name", "=", name)
-    .where("terminal", "=", 0)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) {
+  const updated = await updatePlugin(
+    services.db,
+    values.status,
+    values.status_details,
+    values.terminal,
+    values.response_code,
+    values.response_start,
+    values.response_finish,
+    values.output_sealed,
+    commandId,
+    instanceId,
+    name,
+  );
+  if (Number(updated.numAffectedRows) === 0) {
     await d
       .insertInto("commands_plugins")
       .values({ command_id: commandId, instance_id: instanceId, name, seq, ...values })

@@ -8,6 +8,7 @@ import { concurrencyLimit, errorLimit, nextRolloutStep } from "./rate-control.js
 import { commandStatus, countInvocations, isError, isTerminal } from "./statuses.js";
 import { getCommand, type InvocationState, type InvocationTally, listInvocationNodes, listNotStarted, tallyInvocations } from "./store.js";
 import { type CommandRow, commandDb } from "./tables.js";
+import { compiledOnce } from "../../storage/compiled-once.js";
 
 /** How long a pass waits for more requests to fold in. */
 const FOLD_MS = 10;
@@ -102,18 +103,22 @@ async function advance(services: Services, commandId: string): Promise<void> {
 /** How many nodes one registration check of a rollout pass names. */
 const REGISTERED_CHECK_CHUNK = 500;
 
+const markDispatched = compiledOnce<[number, number, string, string], never>(
+  (db, dispatchedAt, updatedAt, commandId, instanceId) =>
+    commandDb(db)
+      .updateTable("commands_invocations")
+      .set({ dispatched: 1, dispatched_at: dispatchedAt, updated_at: updatedAt })
+      .where("command_id", "=", commandId)
+      .where("instance_id", "=", instanceId)
+      .where("dispatched", "=", 0)
+      .where("terminal", "=", 0),
+  4,
+);
+
 /** Hands one invocation to delivery; true when it ended at once instead (the node is gone: Undeliverable). */
 async function dispatch(services: Services, cmd: CommandRow, inv: InvocationState, now: number, registered: boolean): Promise<boolean> {
-  const d = commandDb(services.db);
-  const r = await d
-    .updateTable("commands_invocations")
-    .set({ dispatched: 1, dispatched_at: now, updated_at: now })
-    .where("command_id", "=", inv.command_id)
-    .where("instance_id", "=", inv.instance_id)
-    .where("dispatched", "=", 0)
-    .where("terminal", "=", 0)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return false;
+  const r = await markDispatched(services.db, now, now, inv.command_id, inv.instance_id);
+  if (Number(r.numAffectedRows) !== 1) return false;
   if (!registered) {
     await moveInvocation(services, inv.command_id, inv.instance_id, "Undeliverable", now, {
       set: { trace_output: `Managed node ${inv.instance_id} is not registered any more.` },

@@ -1,3 +1,4 @@
+import { compiledOnce } from "../../storage/compiled-once.js";
 import type { AnyDb } from "../../storage/database.js";
 import { type CommandRow, commandDb, type InvocationRow, type PluginRow } from "./tables.js";
 
@@ -11,13 +12,14 @@ export async function getScopedCommand(db: AnyDb, scope: { accountId: string; re
   return row && row.account_id === scope.accountId && row.region === scope.region ? row : undefined;
 }
 
-export function getInvocation(db: AnyDb, commandId: string, instanceId: string): Promise<InvocationRow | undefined> {
-  return commandDb(db)
-    .selectFrom("commands_invocations")
-    .selectAll()
-    .where("command_id", "=", commandId)
-    .where("instance_id", "=", instanceId)
-    .executeTakeFirst();
+const selectInvocation = compiledOnce<[string, string], InvocationRow>(
+  (db, commandId, instanceId) =>
+    commandDb(db).selectFrom("commands_invocations").selectAll().where("command_id", "=", commandId).where("instance_id", "=", instanceId),
+  2,
+);
+
+export async function getInvocation(db: AnyDb, commandId: string, instanceId: string): Promise<InvocationRow | undefined> {
+  return (await selectInvocation(db, commandId, instanceId)).rows[0];
 }
 
 export function listInvocationsOf(db: AnyDb, commandId: string): Promise<InvocationRow[]> {
