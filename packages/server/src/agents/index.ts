@@ -76,22 +76,22 @@ export const agentChannelsCapability: Capability = {
  */
 export async function sendToNode(services: Services, message: NewMessage): Promise<boolean> {
   const created = await enqueueMessage(services.db, message, services.clock.now());
-  const hub = deliveryHub(services);
-  hub.notify(message.instanceId);
-  // The node's channel may be on another replica: wake it (PostgreSQL NOTIFY; its polling is the fallback).
-  if (!hub.channel(message.instanceId)) wakeups(services).publish("node", message.instanceId);
+  tellNode(services, message.instanceId);
   return created;
+}
+
+/** A message waits for the node: push it over the node's channel here, or wake the replica that holds it. */
+function tellNode(services: Services, instanceId: string): void {
+  const hub = deliveryHub(services);
+  hub.notify(instanceId);
+  // The node's channel may be on another replica: wake it (PostgreSQL NOTIFY; its polling is the fallback).
+  if (!hub.channel(instanceId)) wakeups(services).publish("node", instanceId);
 }
 
 /** `sendToNode` for many messages: queued a few hundred a statement, then every node told at once. */
 export async function sendToNodes(services: Services, messages: NewMessage[]): Promise<void> {
   await enqueueMessages(services.db, messages, services.clock.now());
-  const hub = deliveryHub(services);
-  const wake = wakeups(services);
-  for (const m of messages) {
-    hub.notify(m.instanceId);
-    if (!hub.channel(m.instanceId)) wake.publish("node", m.instanceId);
-  }
+  for (const m of messages) tellNode(services, m.instanceId);
 }
 
 /** Takes back a message the agent has not acknowledged; the row as it was, or undefined if it had moved on. */

@@ -61,9 +61,8 @@ export async function enqueueMessages(db: AnyDb, messages: NewMessage[], now: nu
 /** Messages one insert of `enqueueMessages` holds (17 columns each: well under both engines' parameter limits). */
 const ENQUEUE_CHUNK = 200;
 
-const selectMessage = compiledOnce<[string], MessageRow>(
-  (db, messageId) => agentDb(db).selectFrom("agent_messages").selectAll().where("message_id", "=", messageId),
-  1,
+const selectMessage = compiledOnce<[string], MessageRow>((db, messageId) =>
+  agentDb(db).selectFrom("agent_messages").selectAll().where("message_id", "=", messageId),
 );
 
 export async function getMessage(db: AnyDb, messageId: string): Promise<MessageRow | undefined> {
@@ -71,23 +70,21 @@ export async function getMessage(db: AnyDb, messageId: string): Promise<MessageR
 }
 
 /** Messages the node may be handed now: queued, visible, not expired; oldest first. */
-const selectDeliverable = compiledOnce<[string, number, number, number], MessageRow>(
-  (db, instanceId, now, notExpiredAt, limit) =>
-    agentDb(db)
-      .selectFrom("agent_messages")
-      .selectAll()
-      .where("instance_id", "=", instanceId)
-      .where("state", "=", "queued")
-      .where("visible_at", "<=", now)
-      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", notExpiredAt)]))
-      .orderBy("created_at")
-      .orderBy("message_id")
-      .limit(limit),
-  4,
+const selectDeliverable = compiledOnce<[string, number, number], MessageRow>((db, instanceId, now, limit) =>
+  agentDb(db)
+    .selectFrom("agent_messages")
+    .selectAll()
+    .where("instance_id", "=", instanceId)
+    .where("state", "=", "queued")
+    .where("visible_at", "<=", now)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .orderBy("created_at")
+    .orderBy("message_id")
+    .limit(limit),
 );
 
 export async function deliverableMessages(db: AnyDb, instanceId: string, now: number, limit: number): Promise<MessageRow[]> {
-  return (await selectDeliverable(db, instanceId, now, now, limit)).rows;
+  return (await selectDeliverable(db, instanceId, now, limit)).rows;
 }
 
 /** Above this many nodes, `nodesWithDeliverable` reads deliverable messages by state rather than by node. */
@@ -135,32 +132,29 @@ export async function nodesWithDeliverable(db: AnyDb, nodes: ServedNodes, now: n
  * Takes a message for one delivery: hides it for the visibility timeout, after which it is handed out
  * again unless acknowledged. Atomic across replicas: false when someone else took it first.
  */
-const updateClaim = compiledOnce<[number, number, number, number, string, string, number, number], never>(
-  (db, visibleAt, deliveries, firstDeliveredAt, now, channel, messageId, previousDeliveries, visibleBy) =>
+const updateClaim = compiledOnce<[number, number, number, number, string, string, number], never>(
+  (db, visibleAt, deliveries, firstDeliveredAt, now, channel, messageId, previousDeliveries) =>
     agentDb(db)
       .updateTable("agent_messages")
       .set({ visible_at: visibleAt, deliveries, first_delivered_at: firstDeliveredAt, last_delivered_at: now, last_channel: channel })
       .where("message_id", "=", messageId)
       .where("state", "=", "queued")
       .where("deliveries", "=", previousDeliveries)
-      .where("visible_at", "<=", visibleBy),
-  8,
+      .where("visible_at", "<=", now),
 );
 
 export async function claimMessage(db: AnyDb, row: MessageRow, now: number, visibilityMs: number, channel: string): Promise<boolean> {
-  const r = await updateClaim(db, now + visibilityMs, row.deliveries + 1, row.first_delivered_at ?? now, now, channel, row.message_id, row.deliveries, now);
+  const r = await updateClaim(db, now + visibilityMs, row.deliveries + 1, row.first_delivered_at ?? now, now, channel, row.message_id, row.deliveries);
   return Number(r.numAffectedRows) === 1;
 }
 
 /** The agent took the message (AcknowledgeMessage, agent_job_ack 200, or a first reply): no more redelivery. */
-const updateAcknowledged = compiledOnce<[number, string], never>(
-  (db, now, messageId) =>
-    agentDb(db)
-      .updateTable("agent_messages")
-      .set({ state: "acknowledged", acknowledged_at: now })
-      .where("message_id", "=", messageId)
-      .where("state", "=", "queued"),
-  2,
+const updateAcknowledged = compiledOnce<[number, string], never>((db, now, messageId) =>
+  agentDb(db)
+    .updateTable("agent_messages")
+    .set({ state: "acknowledged", acknowledged_at: now })
+    .where("message_id", "=", messageId)
+    .where("state", "=", "queued"),
 );
 
 export async function acknowledgeMessage(db: AnyDb, messageId: string, now: number): Promise<boolean> {
@@ -168,14 +162,12 @@ export async function acknowledgeMessage(db: AnyDb, messageId: string, now: numb
 }
 
 /** The agent reported a final result: the message is done. */
-const updateFinished = compiledOnce<[number, string], never>(
-  (db, now, messageId) =>
-    agentDb(db)
-      .updateTable("agent_messages")
-      .set({ state: "done", finished_at: now })
-      .where("message_id", "=", messageId)
-      .where("state", "in", ["queued", "acknowledged"]),
-  2,
+const updateFinished = compiledOnce<[number, string], never>((db, now, messageId) =>
+  agentDb(db)
+    .updateTable("agent_messages")
+    .set({ state: "done", finished_at: now })
+    .where("message_id", "=", messageId)
+    .where("state", "in", ["queued", "acknowledged"]),
 );
 
 export async function finishMessage(db: AnyDb, messageId: string, now: number): Promise<void> {
@@ -232,22 +224,19 @@ export function unacknowledgedDeliveries(db: AnyDb, now: number, limit = 500): P
 }
 
 /** Whether this reply was taken before; records it when not. */
-const selectReply = compiledOnce<[string, string], { reply_id: string }>(
-  (db, messageId, replyId) => agentDb(db).selectFrom("agent_replies").select("reply_id").where("message_id", "=", messageId).where("reply_id", "=", replyId),
-  2,
+const selectReply = compiledOnce<[string, string], { reply_id: string }>((db, messageId, replyId) =>
+  agentDb(db).selectFrom("agent_replies").select("reply_id").where("message_id", "=", messageId).where("reply_id", "=", replyId),
 );
 
 export async function replySeen(db: AnyDb, messageId: string, replyId: string): Promise<boolean> {
   return (await selectReply(db, messageId, replyId)).rows.length > 0;
 }
 
-const insertReply = compiledOnce<[string, string, number], never>(
-  (db, messageId, replyId, now) =>
-    agentDb(db)
-      .insertInto("agent_replies")
-      .values({ message_id: messageId, reply_id: replyId, received_at: now })
-      .onConflict((oc) => oc.columns(["message_id", "reply_id"]).doNothing()),
-  3,
+const insertReply = compiledOnce<[string, string, number], never>((db, messageId, replyId, now) =>
+  agentDb(db)
+    .insertInto("agent_replies")
+    .values({ message_id: messageId, reply_id: replyId, received_at: now })
+    .onConflict((oc) => oc.columns(["message_id", "reply_id"]).doNothing()),
 );
 
 export async function recordReply(db: AnyDb, messageId: string, replyId: string, now: number): Promise<void> {

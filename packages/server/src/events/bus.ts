@@ -44,7 +44,6 @@ export const eventMigrations: Record<string, Migration> = {
 const insertEvent = compiledOnce<[string, string, string, string, string, number, string], unknown>(
   (db, id, account_id, region, source, detail_type, time, body) =>
     (db as unknown as Kysely<EventTables>).insertInto("event_log").values({ id, account_id, region, source, detail_type, time, body } as never),
-  7,
 );
 
 /** What `list` selects. Oldest first unless `newestFirst`; `after` is the [time, id] of the previous page's last event. */

@@ -20,12 +20,14 @@ interface Template {
  *
  * The builder gets `Slot`s for the arguments and must use each as a plain value (a comparison, a column
  * to set, a value to insert), so that the statement's text does not depend on the values: never in an
- * `in` list, `is null`, or a choice of columns. A slot the compiled statement does not carry is refused.
+ * `in` list, `is null`, or a choice of columns; a slot may be used more than once. The arguments are the
+ * builder's own parameters after `db`; a slot the compiled statement does not carry is refused.
  */
 /** A slot stands in for a value of whatever type its column takes. */
 type SlotValue = any;
 
-export function compiledOnce<A extends unknown[], R>(build: (db: AnyDb, ...slots: SlotValue[]) => Compilable<R>, arity: A["length"]) {
+export function compiledOnce<A extends unknown[], R>(build: (db: AnyDb, ...slots: SlotValue[]) => Compilable<R>) {
+  const arity = build.length - 1;
   const templates = new WeakMap<object, Template>();
   const templateFor = (db: AnyDb): Template => {
     const key = db.getExecutor().adapter;
@@ -43,6 +45,7 @@ export function compiledOnce<A extends unknown[], R>(build: (db: AnyDb, ...slots
     return t;
   };
   return async (db: AnyDb, ...args: A): Promise<QueryResult<R>> => {
+    if (args.length !== arity) throw new Error(`compiledOnce: ${args.length} arguments for a statement that takes ${arity}`);
     const t = templateFor(db);
     const parameters = t.parameters.map((p) => (p instanceof Slot ? args[p.index] : p.constant));
     return db.executeQuery<R>({ sql: t.sql, query: t.query, parameters } as CompiledQuery<R>);

@@ -21,6 +21,11 @@ function parseTime(value: string | undefined): number | null {
   return Number.isNaN(t) ? null : t;
 }
 
+/** When the server gives up on an invocation that started at `now`. */
+function executionDeadline(cmd: { execution_timeout_seconds: number }, now: number): number {
+  return now + cmd.execution_timeout_seconds * 1000 + EXECUTION_GRACE_MS;
+}
+
 /** The invocation a sendCommand message is about. */
 function invocationKey(messageId: string): { commandId: string; instanceId: string } | undefined {
   return parseJobMessageId(messageId);
@@ -37,7 +42,7 @@ async function markStarted(services: Services, inv: InvocationRow, now: number):
   if (!cmd) return inv;
   const set = {
     acknowledged_at: now,
-    execution_deadline: now + cmd.execution_timeout_seconds * 1000 + EXECUTION_GRACE_MS,
+    execution_deadline: executionDeadline(cmd, now),
     delivered_at: inv.delivered_at ?? now,
   };
   if (inv.status_details === "Pending" || inv.status_details === "Delayed") {
@@ -68,7 +73,7 @@ async function acknowledgeInProgress(services: Services, commandId: string, inst
     .updateTable("commands_invocations")
     .set((eb) => ({
       acknowledged_at: now,
-      execution_deadline: now + cmd.execution_timeout_seconds * 1000 + EXECUTION_GRACE_MS,
+      execution_deadline: executionDeadline(cmd, now),
       delivered_at: eb.fn.coalesce("delivered_at", eb.val(now)),
     }))
     .where("command_id", "=", commandId)
@@ -99,7 +104,6 @@ const updatePlugin = compiledOnce<[string, string, number, number, number | null
       .where("instance_id", "=", instanceId)
       .where("name", "=", name)
       .where("terminal", "=", 0),
-  10,
 );
 
 /** Stores one plugin's report: its output (always), its status (unless final already). */

@@ -103,21 +103,19 @@ async function advance(services: Services, commandId: string): Promise<void> {
 /** How many nodes one registration check of a rollout pass names. */
 const REGISTERED_CHECK_CHUNK = 500;
 
-const markDispatched = compiledOnce<[number, number, string, string], never>(
-  (db, dispatchedAt, updatedAt, commandId, instanceId) =>
-    commandDb(db)
-      .updateTable("commands_invocations")
-      .set({ dispatched: 1, dispatched_at: dispatchedAt, updated_at: updatedAt })
-      .where("command_id", "=", commandId)
-      .where("instance_id", "=", instanceId)
-      .where("dispatched", "=", 0)
-      .where("terminal", "=", 0),
-  4,
+const markDispatched = compiledOnce<[number, string, string], never>((db, now, commandId, instanceId) =>
+  commandDb(db)
+    .updateTable("commands_invocations")
+    .set({ dispatched: 1, dispatched_at: now, updated_at: now })
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("dispatched", "=", 0)
+    .where("terminal", "=", 0),
 );
 
 /** Hands one invocation to delivery; true when it ended at once instead (the node is gone: Undeliverable). */
 async function dispatch(services: Services, cmd: CommandRow, inv: InvocationState, now: number, registered: boolean): Promise<boolean> {
-  const r = await markDispatched(services.db, now, now, inv.command_id, inv.instance_id);
+  const r = await markDispatched(services.db, now, inv.command_id, inv.instance_id);
   if (Number(r.numAffectedRows) !== 1) return false;
   if (!registered) {
     await moveInvocation(services, inv.command_id, inv.instance_id, "Undeliverable", now, {

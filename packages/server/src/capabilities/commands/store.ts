@@ -12,10 +12,8 @@ export async function getScopedCommand(db: AnyDb, scope: { accountId: string; re
   return row && row.account_id === scope.accountId && row.region === scope.region ? row : undefined;
 }
 
-const selectInvocation = compiledOnce<[string, string], InvocationRow>(
-  (db, commandId, instanceId) =>
-    commandDb(db).selectFrom("commands_invocations").selectAll().where("command_id", "=", commandId).where("instance_id", "=", instanceId),
-  2,
+const selectInvocation = compiledOnce<[string, string], InvocationRow>((db, commandId, instanceId) =>
+  commandDb(db).selectFrom("commands_invocations").selectAll().where("command_id", "=", commandId).where("instance_id", "=", instanceId),
 );
 
 export async function getInvocation(db: AnyDb, commandId: string, instanceId: string): Promise<InvocationRow | undefined> {
