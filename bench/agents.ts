@@ -6,6 +6,7 @@ import { CreateActivationCommand, ListCommandsCommand, SendCommandCommand, type 
 import { Fleet } from "../packages/agent/src/simulator/fleet.js";
 import { startServer, type TestServer } from "../test/harness/server.js";
 import { repoRoot } from "../test/harness/paths.js";
+import { sampleProcess } from "./proc.js";
 import { machine, writeSection } from "./results.js";
 
 /**
@@ -121,13 +122,6 @@ interface Footprint {
   seconds: number;
 }
 
-function procSample(pid: number): { ticks: number; rssKiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return { ticks: Number(f[11]) + Number(f[12]), rssKiB: Number(rss?.[1] ?? 0) };
-}
-
 /** One real `openssm-agent run` (control channel up, nothing to do): RSS and CPU over IDLE_SECONDS. */
 async function idleAgent(server: TestServer): Promise<Footprint> {
   const ssm = server.ssm();
@@ -164,17 +158,16 @@ async function idleAgent(server: TestServer): Promise<Footprint> {
     }
     await new Promise((r) => setTimeout(r, 5_000)); // settle after start-up
     const pid = agent.pid as number;
-    const hz = 100;
-    const first = procSample(pid);
+    const first = sampleProcess(pid);
     const rss: number[] = [];
     for (let s = 0; s < IDLE_SECONDS; s++) {
       await new Promise((r) => setTimeout(r, 1_000));
-      rss.push(procSample(pid).rssKiB);
+      rss.push(sampleProcess(pid).rssMiB);
     }
-    const last = procSample(pid);
+    const last = sampleProcess(pid);
     return {
-      rssMiB: { mean: rss.reduce((a, b) => a + b, 0) / rss.length / 1024, max: Math.max(...rss) / 1024 },
-      cpuPercent: ((last.ticks - first.ticks) / hz / IDLE_SECONDS) * 100,
+      rssMiB: { mean: rss.reduce((a, b) => a + b, 0) / rss.length, max: Math.max(...rss) },
+      cpuPercent: ((last.cpu - first.cpu) / IDLE_SECONDS) * 100,
       seconds: IDLE_SECONDS,
     };
   } finally {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { CreateActivationCommand, ListCommandsCommand, SendCommandCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { Fleet } from "../packages/agent/src/simulator/fleet.js";
 import { startServer, type TestServer } from "../test/harness/server.js";
+import { sampleProcess } from "./proc.js";
 import { machine, writeSection } from "./results.js";
 
 /**
@@ -19,19 +20,6 @@ const ENGINE = (process.env.BENCH_ENGINE ?? "sqlite") as "sqlite" | "postgres";
 /** AWS caps an activation at 1,000 registrations: the fleet registers through several. */
 const PER_ACTIVATION = 1000;
 const TAG = "fleet";
-
-interface ProcSample {
-  /** CPU seconds (user + system) so far. */
-  cpu: number;
-  rssMiB: number;
-}
-
-function sample(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return { cpu: (Number(f[11]) + Number(f[12])) / 100, rssMiB: Number(rss?.[1] ?? 0) / 1024 };
-}
 
 const openFiles = (pid: number) => {
   try {
@@ -110,27 +98,27 @@ export async function measureFleet(): Promise<FleetResult> {
     const t0 = performance.now();
     fleets = await startFleets(server, ssm);
     const setupSeconds = (performance.now() - t0) / 1000;
-    process.stderr.write(`  ${NODES} control channels open in ${setupSeconds.toFixed(0)} s; server RSS ${sample(pid).rssMiB.toFixed(0)} MiB\n`);
+    process.stderr.write(`  ${NODES} control channels open in ${setupSeconds.toFixed(0)} s; server RSS ${sampleProcess(pid).rssMiB.toFixed(0)} MiB\n`);
     // At rest: every channel open, nothing to do (after a short settle for the start-up's reports).
     await new Promise((r) => setTimeout(r, 5_000));
     const load = load1();
-    const a = sample(pid);
+    const a = sampleProcess(pid);
     const rss: number[] = [];
     for (let s = 0; s < IDLE_SECONDS; s++) {
       await new Promise((r) => setTimeout(r, 1_000));
-      rss.push(sample(pid).rssMiB);
+      rss.push(sampleProcess(pid).rssMiB);
     }
-    const b = sample(pid);
+    const b = sampleProcess(pid);
     const idle = { seconds: IDLE_SECONDS, rssMiB: rss.reduce((x, y) => x + y, 0) / rss.length, cpuPercent: ((b.cpu - a.cpu) / IDLE_SECONDS) * 100, load };
     process.stderr.write(`  idle: RSS ${idle.rssMiB.toFixed(0)} MiB, CPU ${idle.cpuPercent.toFixed(1)} % of one core\n`);
     const rounds: FleetResult["rounds"] = [];
     for (let i = 0; i < ROUNDS; i++) {
       let peak = 0;
-      const watch = setInterval(() => (peak = Math.max(peak, sample(pid).rssMiB)), 200);
-      const c0 = sample(pid).cpu;
+      const watch = setInterval(() => (peak = Math.max(peak, sampleProcess(pid).rssMiB)), 200);
+      const c0 = sampleProcess(pid).cpu;
       try {
         const seconds = await sendEcho(ssm);
-        rounds.push({ seconds, serverCpu: sample(pid).cpu - c0, peakRssMiB: Math.max(peak, sample(pid).rssMiB) });
+        rounds.push({ seconds, serverCpu: sampleProcess(pid).cpu - c0, peakRssMiB: Math.max(peak, sampleProcess(pid).rssMiB) });
       } finally {
         clearInterval(watch);
       }

@@ -10,7 +10,7 @@ import {
   PutInventoryCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { type FakeNode, registerFakeNode } from "../harness/fake-node.js";
+import { type FakeNode, registerFakeNode, signRequest } from "../harness/fake-node.js";
 import { awsCli, runProcess, startServer, type TestServer } from "../harness/index.js";
 import { repoRoot } from "../harness/paths.js";
 
@@ -254,6 +254,92 @@ describe("Inventory: PutInventory, GetInventory filters and aggregators, schemas
         ]),
       },
     ]);
+  });
+
+  test("PutInventory of a large body (parsed and prepared on a body thread): stored as sent, refused as a small one would be", async () => {
+    const n = await registerFakeNode(server);
+    // 1,500 applications, some with quotes, backslashes and non-ASCII text: about 250 KB of JSON.
+    const many = Array.from({ length: 1500 }, (_, i) => ({
+      Name: `bulk-${String(i).padStart(4, "0")}`,
+      Version: `1.${i}.0`,
+      Publisher: i % 3 === 0 ? 'Ünïcode "quoted" \\ publisher' : "Debian",
+      ApplicationType: "libs",
+      Architecture: "x86_64",
+      Summary: `package number ${i} ${"x".repeat(80)}`,
+    }));
+    const body = { InstanceId: n.instanceId, Items: [{ TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: capture, Content: many }] };
+    assert.ok(JSON.stringify(body).length > 128 * 1024);
+    const stored = await n.ssm("PutInventory", body);
+    assert.equal(stored.status, 200, JSON.stringify(stored.body));
+    const entries: Record<string, string>[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: n.instanceId, TypeName: "AWS:Application", MaxResults: 50, NextToken }));
+      entries.push(...(page.Entries ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    assert.equal(entries.length, 1500);
+    assert.deepEqual(
+      entries.find((e) => e.Name === "bulk-0999"),
+      many[999],
+    );
+    assert.equal(entries.find((e) => e.Name === "bulk-0003")?.Publisher, 'Ünïcode "quoted" \\ publisher');
+    // the key attribute's values were indexed: a filter on one of them finds the node
+    const found = await ssm.send(new GetInventoryCommand({ Filters: [{ Key: "AWS:Application.Name", Values: ["bulk-1499"], Type: "Equal" }] }));
+    assert.deepEqual(
+      found.Entities?.map((e) => e.Id),
+      [n.instanceId],
+    );
+    // the same content again is recognised by its hash; refusals are those of a small body
+    const again = await n.ssm("PutInventory", { ...body, Items: [{ ...body.Items[0], CaptureTime: "2024-05-03T10:00:00Z" }] });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const unknownAttr = await n.ssm("PutInventory", {
+      ...body,
+      Items: [{ ...body.Items[0], Content: many.map((e, i) => (i === 1200 ? { ...e, Colour: "red" } : e)) }],
+    });
+    assert.equal(unknownAttr.body.__type, "InvalidItemContentException");
+    assert.match(unknownAttr.body.message ?? unknownAttr.body.Message, /no attribute Colour/);
+    const tooLong = await n.ssm("PutInventory", {
+      ...body,
+      Items: [{ ...body.Items[0], Content: many.map((e, i) => (i === 700 ? { ...e, Summary: "y".repeat(5000) } : e)) }],
+    });
+    assert.equal(tooLong.body.__type, "ValidationException", JSON.stringify(tooLong.body).slice(0, 300));
+    const wrongType = await n.ssm("PutInventory", { ...body, InstanceId: 42 });
+    assert.equal(wrongType.body.__type, "SerializationException");
+    // a large body altered after signing is refused (the body thread's hash serves SigV4)
+    const text = JSON.stringify(body);
+    const headers = signRequest(
+      {
+        method: "POST",
+        url: new URL("/", server.endpoint),
+        body: text,
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.PutInventory" },
+      },
+      n.creds,
+      "us-east-1",
+      "ssm",
+    );
+    const altered = await fetch(new URL("/", server.endpoint), { method: "POST", headers, body: text.replace("bulk-0001", "bulk-000X") });
+    assert.equal(altered.status, 400);
+    assert.equal(((await altered.json()) as { __type: string }).__type, "InvalidSignatureException");
+    const listed = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: n.instanceId, TypeName: "AWS:Application", MaxResults: 2 }));
+    assert.deepEqual(
+      listed.Entries?.map((e) => e.Name),
+      ["bulk-0000", "bulk-0001"],
+    );
+    // those bodies went through a body thread, not the event loop
+    const metrics = await (await fetch(new URL("/metrics", server.endpoint))).text();
+    const jobs = (outcome: string) =>
+      Number(new RegExp(`openssm_body_thread_jobs_total\\{operation="PutInventory",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    assert.ok(
+      jobs("prepared") >= 4,
+      metrics
+        .split("\n")
+        .filter((l) => l.includes("body_thread"))
+        .join("\n"),
+    );
+    assert.ok(jobs("refused") >= 2);
+    assert.equal(jobs("failed"), 0);
   });
 
   test("Custom: types: schema from the data, entries with filters, DeleteInventory with DryRun and deletions", async () => {

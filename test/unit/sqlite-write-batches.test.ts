@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -91,5 +91,21 @@ describe("SQLite write batches", () => {
     const got = await sql<{ n: number }>`select count(*) as n from t where v = ${"mine"}`.execute(storage.db);
     assert.equal(got.rows[0].n, 1);
     await storage.durable();
+  });
+
+  it("leaves checkpoints to a thread of its own: the writing connection never checkpoints, yet the log is copied back", async () => {
+    const auto = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(storage.db);
+    assert.equal(auto.rows[0].wal_autocheckpoint, 0);
+    const file = join(dir, "db.sqlite");
+    const sizeBefore = statSync(file).size;
+    // Some 1,500 pages of new rows: only a checkpoint puts them into the database file itself.
+    const text = "z".repeat(16_000);
+    for (let i = 0; i < 400; i++) await sql`insert into t (v) values (${`${i}-${text}`})`.execute(storage.db);
+    await storage.durable();
+    const deadline = Date.now() + 10_000;
+    while (statSync(file).size < sizeBefore + 400 * 16_000) {
+      assert.ok(Date.now() < deadline, `no checkpoint within 10 s: database file ${statSync(file).size} bytes`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   });
 });

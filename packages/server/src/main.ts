@@ -49,7 +49,10 @@ export async function startServer(flags: ConfigFlags = {}, opts: { log?: Logger;
   const config: ServerConfig = resolveConfig(flags);
   const log = opts.log ?? createLogger(config.logLevel);
   const capabilities = opts.capabilities ?? allCapabilities;
-  const storage = openStorage(config.databaseUrl, { batchWrites: true });
+  const storage = openStorage(config.databaseUrl, {
+    batchWrites: true,
+    onCheckpointFailure: (err) => log.error({ err }, "the WAL checkpoint thread failed; SQLite checkpoints on the writing connection again"),
+  });
   const masterKey = loadMasterKey(config.dataDir, config.masterKey);
   const clock = clockFor(config);
 

@@ -1,3 +1,4 @@
+import type { OffThread } from "./http/body-threads.js";
 import type { Migration } from "kysely";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.js";
@@ -170,6 +171,12 @@ export interface OperationDef<I = Record<string, unknown>, O = unknown, P = unde
    * API worker processes may answer it themselves.
    */
   readOnly?: boolean;
+  /**
+   * Large bodies are parsed, validated and passed through this preparation on a body thread
+   * (http/body-threads.ts); `handle` then receives what it returned. It must give the same input
+   * `handle` would make of the body itself.
+   */
+  offThread?: OffThread;
   handle(ctx: RequestContext, input: I, prepared: P): Promise<O>;
 }
 

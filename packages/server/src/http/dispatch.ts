@@ -9,6 +9,8 @@ import { toJson } from "./serialize.js";
 import type { SignableRequest } from "../iam/sigv4.js";
 import { MAX_AUDIT_PARAMETERS } from "../events/audit.js";
 import { serverMetrics } from "../metrics/index.js";
+import { type BodyJob, BodyThreads, OFF_THREAD_BYTES } from "./body-threads.js";
+import { mayHoldNul, parseBody } from "./json-body.js";
 
 export interface WireRequest extends SignableRequest {
   sourceIp: string;
@@ -58,6 +60,7 @@ export function targetOf(def: Pick<OperationDef, "service" | "name">): string {
  */
 export class Dispatcher implements InternalApi {
   private handlers = new Map<string, OperationDef<any, any, any>>();
+  private bodyThreads = new BodyThreads();
 
   constructor(
     private services: Services,
@@ -102,12 +105,24 @@ export class Dispatcher implements InternalApi {
         throw new ApiError("UnknownOperationException", `Unknown operation ${target || "(no X-Amz-Target header)"}`);
       }
       model = entry.model;
+      // A large body of an operation that prepares off the event loop goes to a body thread first; its
+      // payload hash then serves SigV4. Refusals of the body still come after authentication.
+      const thread =
+        def?.offThread && modelled && req.body.length >= OFF_THREAD_BYTES
+          ? await this.bodyThreads.run({ model: entry.service as BodyJob["model"], operation: name, ...def.offThread, body: req.body })
+          : undefined;
+      if (thread) serverMetrics(this.services).bodyThread(name, "input" in thread ? "prepared" : "refused" in thread ? "refused" : "failed");
+      if (thread && "failed" in thread)
+        this.services.log.warn({ requestId, operation: name, err: thread.failed }, "a body thread failed; handling the body here");
+      const signed = thread ? { ...req, payloadHash: thread.sha256 } : req;
       // Anonymous operations (RegisterManagedInstance) skip SigV4 and policies; the handler checks its caller.
       const auth = def?.anonymous
         ? { key: ANONYMOUS_KEY, region: "us-east-1" }
-        : await this.authenticator.authenticate(req, entry.signingName ?? entry.service);
-      input = parseBody(req.body);
-      if (modelled) {
+        : await this.authenticator.authenticate(signed, entry.signingName ?? entry.service);
+      if (thread && "refused" in thread) throw new ApiError(thread.refused.code, thread.refused.message);
+      if (thread && "input" in thread) input = thread.input;
+      else input = parseBody(req.body);
+      if (modelled && !(thread && "input" in thread)) {
         const v = validateInput(model, name, input, { noNul: !mayHoldNul(req.body) });
         if (!v.ok) throw new ApiError(v.error, v.message);
       }
@@ -260,23 +275,6 @@ function redactUnmodelled(input: unknown): unknown {
     Object.defineProperty(out, k, { value: scalar && !MAYBE_SECRET.test(k) ? v : "***", enumerable: true, writable: true, configurable: true });
   }
   return out;
-}
-
-/** The JSON body; an empty body or `null` is an empty input, as the SDKs send for operations with no members set. */
-/** Whether a JSON body may carry U+0000 in a string (only as the escape \u0000). */
-function mayHoldNul(body: Buffer): boolean {
-  return body.includes("\\u0000");
-}
-
-function parseBody(body: Buffer): unknown {
-  if (body.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString("utf8"));
-  } catch {
-    throw new ApiError("SerializationException", "The request body is not valid JSON.");
-  }
-  return value === null ? {} : value;
 }
 
 function asApiError(e: unknown, services: Services, requestId: string): ApiError {

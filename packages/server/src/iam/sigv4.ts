@@ -18,6 +18,8 @@ export interface SignableRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** SHA-256 (hex) of `body`, when a body thread already computed it. */
+  payloadHash?: string;
 }
 
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -65,7 +67,7 @@ export function parseAuthorization(value: string): ParsedAuthorization {
 
 /** The SigV4 string to sign for a request as received (shared by HMAC and the agents' RSA variant). */
 export function stringToSign(req: SignableRequest, auth: ParsedAuthorization, amzDate: string): string {
-  const payloadHash = sha256Hex(req.body);
+  const payloadHash = req.payloadHash ?? sha256Hex(req.body);
   const claimed = header(req, "x-amz-content-sha256");
   if (claimed !== undefined && claimed !== payloadHash) {
     throw new ApiError("InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed.");

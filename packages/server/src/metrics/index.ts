@@ -12,6 +12,7 @@ export class ServerMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<"service" | "operation" | "outcome">;
   private readonly latency: Histogram<"service" | "operation" | "outcome">;
+  private readonly bodyThreads: Counter<"operation" | "outcome">;
 
   constructor(services: Services) {
     const registers = [this.registry];
@@ -27,6 +28,12 @@ export class ServerMetrics {
       help: "Time to answer an API call, by service, operation and outcome.",
       labelNames: ["service", "operation", "outcome"],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.bodyThreads = new Counter({
+      name: "openssm_body_thread_jobs_total",
+      help: "Large request bodies handled on a body thread, by operation and outcome (prepared, refused, or failed: then handled on the event loop).",
+      labelNames: ["operation", "outcome"],
       registers,
     });
     new Gauge({
@@ -50,6 +57,11 @@ export class ServerMetrics {
         if (last !== undefined) this.set((Date.now() - last) / 1000);
       },
     });
+  }
+
+  /** One body handled on a body thread. */
+  bodyThread(operation: string, outcome: "prepared" | "refused" | "failed"): void {
+    this.bodyThreads.inc({ operation, outcome });
   }
 
   /** One answered API call. `outcome` is the error code, or "ok". */

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { usePreparedStatements } from "./pg-prepared.js";
 import { sqliteDialect } from "./sqlite-driver.js";
+import { checkpointOnThread } from "./wal-checkpoints.js";
 import { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -32,6 +33,8 @@ export interface StorageOptions {
    * SQLite: group writes made outside explicit transactions into one transaction every few milliseconds (see `withStatementCache`). For the one process that writes: the server's main process.
    */
   batchWrites?: boolean;
+  /** SQLite with batchWrites: the checkpoint thread failed (the connection checkpoints by itself again). */
+  onCheckpointFailure?: (e: Error) => void;
 }
 
 export function openStorage(url: string, options: StorageOptions = {}): Storage {
@@ -61,6 +64,8 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
   const commits: Commits = { seq: 0, committed: 0, batch: undefined, lost: [] };
   const db: AnyDb = new Kysely({ dialect: sqliteDialect(withStatementCache(sqlite, commits, options.batchWrites === true)) });
   const group = path === ":memory:" ? { durable: async () => {}, close: async () => {} } : groupCommit(path, commits);
+  // The writing process leaves checkpoints to a thread of its own (see wal-checkpoints.ts).
+  const checkpoints = options.batchWrites && path !== ":memory:" ? checkpointOnThread(sqlite, path, options.onCheckpointFailure ?? (() => {})) : undefined;
   const durable = async (since?: number) => {
     // Wait for the open batch's commit (a few milliseconds at most) rather than commit it now: the
     // writes of every request and reply handled meanwhile then share one commit.
@@ -77,6 +82,7 @@ export function openStorage(url: string, options: StorageOptions = {}): Storage 
     commitMark: () => commits.seq,
     close: async () => {
       await durable();
+      await checkpoints?.stop();
       await group.close();
       await db.destroy();
     },

@@ -3,9 +3,11 @@ import { nodeIdOf } from "../../agents/index.js";
 import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
-import { contentHashOfText } from "./query.js";
+import { moduleBeside } from "../../http/body-threads.js";
+import { type PreparedContent, type PreparedItem, prepareContent, preparePutInventory } from "./content.js";
 import { awsType, LIMITS, type TypeSchema } from "./schemas.js";
 import { getCustomSchema, getItem, hashesOf, listCustomSchemas, type NewItem, putCustomSchema, replaceItem, touchItem } from "./store.js";
+import { keyValues } from "./tables.js";
 import { type CustomAttribute, customSchema, customSchemaOf } from "./types.js";
 
 /** The node whose inventory it is: the caller itself when a node calls, and registered in this account and region. */
@@ -25,10 +27,8 @@ const versionAtMost = (a: string, b: string) => {
   return a1 < b1 || (a1 === b1 && a2 <= b2);
 };
 
-/** Data types of a Custom: type's attributes, from its entries (numbers stay "string": the agent sends text). */
-function inferAttributes(content: Record<string, string>[]): CustomAttribute[] {
-  const names: string[] = [];
-  for (const entry of content) for (const k of Object.keys(entry)) if (!names.includes(k)) names.push(k);
+/** Data types of a Custom: type's attributes, from the names its entries use (numbers stay "string": the agent sends text). */
+function inferAttributes(names: string[]): CustomAttribute[] {
   return names.map((Name) => ({ Name, DataType: "string" as const }));
 }
 
@@ -38,8 +38,8 @@ interface Checked {
   /** A Custom: type seen for the first time (or at a new version): its schema to record. */
   newCustom?: { version: string; attributes: CustomAttribute[] };
   hash: string;
-  /** JSON of the Content. */
-  text?: string;
+  /** The Content, ready to store. */
+  content?: PreparedContent;
   /** No Content: the caller says the data is unchanged (its hash). */
   hashOnly: boolean;
 }
@@ -56,10 +56,11 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
     if (seen.has(typeName))
       throw new ApiError("InvalidItemContentException", `${typeName} appears twice in Items; send each type once.`, 400, { TypeName: typeName });
     seen.add(typeName);
-    const content = item.Content;
-    // The model holds string attributes (the dispatcher checked them): the one JSON text serves the size, the hash and the record.
-    const text = content ? JSON.stringify(content) : undefined;
-    const size = text ? Buffer.byteLength(text) : 0;
+    // Large bodies arrive prepared (on a body thread: see preparePutInventory); the rest are prepared here.
+    const entries = item.Content as Record<string, string>[] | null | undefined;
+    const content =
+      (item as PreparedItem).Prepared ?? (entries !== undefined ? prepareContent(entries ?? [], item.ContentHash, awsType(typeName)?.key) : undefined);
+    const size = content?.bytes ?? 0;
     if (size > LIMITS.itemBytes) {
       throw new ApiError(
         "ItemSizeLimitExceededException",
@@ -93,19 +94,11 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
         );
       }
       const allowed = new Set(schema.attributes.map((a) => a.name));
-      for (const entry of content ?? []) {
-        let unknown: string | undefined;
-        for (const k in entry) {
-          if (!allowed.has(k)) {
-            unknown = k;
-            break;
-          }
-        }
-        if (unknown !== undefined) {
-          throw new ApiError("InvalidItemContentException", `${typeName} has no attribute ${unknown}; its attributes: ${[...allowed].join(", ")}.`, 400, {
-            TypeName: typeName,
-          });
-        }
+      const unknown = content?.attributes.find((k) => !allowed.has(k));
+      if (unknown !== undefined) {
+        throw new ApiError("InvalidItemContentException", `${typeName} has no attribute ${unknown}; its attributes: ${[...allowed].join(", ")}.`, 400, {
+          TypeName: typeName,
+        });
       }
     } else {
       const row = customs.find((c) => c.type_name === typeName) ?? (await getCustomSchema(ctx.services.db, ctx, typeName));
@@ -116,7 +109,7 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
         );
       }
       if (content) {
-        const attributes = inferAttributes(content);
+        const attributes = inferAttributes(content.attributes);
         if (attributes.length > LIMITS.customAttributes) {
           throw new ApiError(
             "InvalidItemContentException",
@@ -139,6 +132,9 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
         if (!row || row.version !== version || merged.length !== known.length || row.disabled_version) newCustom = { version, attributes: merged };
       }
       schema = newCustom ? customSchema(typeName, version, newCustom.attributes) : row ? customSchemaOf(row) : undefined;
+      // A Custom: type's key attribute comes from its schema, known only now.
+      const key = schema?.key;
+      if (content && entries && key !== undefined) content.keys = keyValues(entries.map((e) => e[key]));
     }
     if (content === undefined) {
       if (!item.ContentHash) {
@@ -156,7 +152,7 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
       out.push({ item, schema, hash: item.ContentHash, hashOnly: true });
       continue;
     }
-    out.push({ item, schema, newCustom, text, hash: item.ContentHash || contentHashOfText(text ?? "[]"), hashOnly: false });
+    out.push({ item, schema, newCustom, content, hash: content.hash, hashOnly: false });
   }
   return out;
 }
@@ -166,6 +162,7 @@ export const putInventory = op<PutInventoryRequest, PutInventoryResult>({
   service: "ssm",
   name: "PutInventory",
   resources: (ctx, input) => [{ arn: nodeArn(ctx, String(input.InstanceId)), tags: () => nodeTags(ctx.services.db, ctx, String(input.InstanceId)) }],
+  offThread: { module: moduleBeside(import.meta.url, "content"), export: preparePutInventory.name },
   async handle(ctx, input) {
     const instanceId = String(input.InstanceId);
     await targetNode(ctx, instanceId);
@@ -199,9 +196,7 @@ export const putInventory = op<PutInventoryRequest, PutInventoryResult>({
           captureTime: String(c.item.CaptureTime),
           contentHash: c.hash,
           context: c.item.Context,
-          entries: (c.item.Content ?? []) as Record<string, string>[],
-          text: c.text,
-          key: c.schema?.key,
+          content: c.content as PreparedContent,
         };
         await replaceItem(tx.db, ctx, instanceId, item, now);
       }

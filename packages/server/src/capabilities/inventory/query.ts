@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { contentHashOfText } from "./content.js";
 import { ApiError } from "../../errors.js";
 import type { RequestContext, ServerSlot } from "../../runtime.js";
 import { type NodeFacts, registeredNodeFacts } from "../nodes/index.js";
@@ -43,11 +43,6 @@ export function instanceInformation(n: NodeFacts): Attrs {
 
 export function contentHash(content: unknown): string {
   return contentHashOfText(JSON.stringify(content));
-}
-
-/** contentHash of content already in JSON. */
-export function contentHashOfText(text: string): string {
-  return createHash("md5").update(text).digest("base64");
 }
 
 const OPERATORS: Operator[] = ["Equal", "NotEqual", "BeginWith", "LessThan", "GreaterThan", "Exists"];

@@ -1,7 +1,9 @@
 import { sql } from "kysely";
+import { compiledOnce } from "../../storage/compiled-once.js";
 import type { AnyDb } from "../../storage/database.js";
 import { inScope, type Scope } from "../../storage/scope.js";
-import { type InventoryTables, inventoryDb, KEY_SEP, keyValues } from "./tables.js";
+import type { PreparedContent } from "./content.js";
+import { type InventoryTables, inventoryDb, KEY_SEP } from "./tables.js";
 
 export type ItemHead = InventoryTables["inventory_items"];
 /** An item with its entries. */
@@ -59,40 +61,57 @@ export interface NewItem {
   captureTime: string;
   contentHash: string;
   context: Record<string, string> | undefined;
-  entries: Record<string, string>[];
-  /** JSON.stringify(entries), when already made. */
-  text?: string;
-  /** The attribute whose values go into the key_values column. */
-  key: string | undefined;
+  /** The entries, ready to store. */
+  content: Pick<PreparedContent, "text" | "entries" | "keys">;
 }
+
+const upsertItem = compiledOnce<[string, string, string, string, string, string, string, number, string | null, number], unknown>(
+  (db, accountId, region, instanceId, typeName, schemaVersion, captureTime, contentHash, entryCount, context, now) => {
+    const values = { schema_version: schemaVersion, capture_time: captureTime, content_hash: contentHash, entry_count: entryCount, context, updated_at: now };
+    return inventoryDb(db)
+      .insertInto("inventory_items")
+      .values({ account_id: accountId, region, instance_id: instanceId, type_name: typeName, ...values })
+      .onConflict((oc) => oc.columns(["account_id", "region", "instance_id", "type_name"]).doUpdateSet(values));
+  },
+);
+
+const upsertContent = compiledOnce<[string, string, string, string, string, string], unknown>((db, accountId, region, instanceId, typeName, content, keys) =>
+  inventoryDb(db)
+    .insertInto("inventory_contents")
+    .values({ account_id: accountId, region, instance_id: instanceId, type_name: typeName, content, key_values: keys })
+    .onConflict((oc) => oc.columns(["account_id", "region", "type_name", "instance_id"]).doUpdateSet({ content, key_values: keys })),
+);
 
 /** Replaces a node's item of one type (one record: its entries, hash and capture time). */
 export async function replaceItem(db: AnyDb, scope: Scope, instanceId: string, item: NewItem, now: number): Promise<void> {
-  const key = item.key;
-  const values = {
-    schema_version: item.schemaVersion,
-    capture_time: item.captureTime,
-    content_hash: item.contentHash,
-    entry_count: item.entries.length,
-    context: item.context ? JSON.stringify(item.context) : null,
-    updated_at: now,
-  };
-  const contents = {
-    content: item.text ?? JSON.stringify(item.entries),
-    key_values: keyValues(key === undefined ? [] : item.entries.map((e) => e[key])),
-  };
-  const id = { account_id: scope.accountId, region: scope.region, instance_id: instanceId, type_name: item.typeName };
-  await inventoryDb(db)
-    .insertInto("inventory_items")
-    .values({ ...id, ...values })
-    .onConflict((oc) => oc.columns(["account_id", "region", "instance_id", "type_name"]).doUpdateSet(values))
-    .execute();
-  await inventoryDb(db)
-    .insertInto("inventory_contents")
-    .values({ ...id, ...contents })
-    .onConflict((oc) => oc.columns(["account_id", "region", "type_name", "instance_id"]).doUpdateSet(contents))
-    .execute();
+  const context = item.context ? JSON.stringify(item.context) : null;
+  const { accountId, region } = scope;
+  await upsertItem(
+    db,
+    accountId,
+    region,
+    instanceId,
+    item.typeName,
+    item.schemaVersion,
+    item.captureTime,
+    item.contentHash,
+    item.content.entries,
+    context,
+    now,
+  );
+  await upsertContent(db, accountId, region, instanceId, item.typeName, item.content.text, item.content.keys);
 }
+
+const updateCapture = compiledOnce<[string, string, number, string, string, string, string], unknown>(
+  (db, captureTime, schemaVersion, now, accountId, region, instanceId, typeName) =>
+    inventoryDb(db)
+      .updateTable("inventory_items")
+      .set({ capture_time: captureTime, schema_version: schemaVersion, updated_at: now })
+      .where("account_id", "=", accountId)
+      .where("region", "=", region)
+      .where("instance_id", "=", instanceId)
+      .where("type_name", "=", typeName),
+);
 
 /** The content did not change: only the capture time (and schema version) move on. */
 export async function touchItem(
@@ -104,13 +123,7 @@ export async function touchItem(
   schemaVersion: string,
   now: number,
 ): Promise<void> {
-  await inventoryDb(db)
-    .updateTable("inventory_items")
-    .set({ capture_time: captureTime, schema_version: schemaVersion, updated_at: now })
-    .where(inScope(scope))
-    .where("instance_id", "=", instanceId)
-    .where("type_name", "=", typeName)
-    .execute();
+  await updateCapture(db, captureTime, schemaVersion, now, scope.accountId, scope.region, instanceId, typeName);
 }
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
