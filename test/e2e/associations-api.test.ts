@@ -170,6 +170,73 @@ describe("State Manager: associations through the API, applied by nodes that rep
     assert.equal(executions.length, 2);
   });
 
+  test("a run the node reported InProgress is no longer Pending to it; a late report of an older run changes nothing; a new run is Pending again", async () => {
+    // amazon-ssm-agent lists its associations again (30 s after boot, every 10 minutes) and submits every Pending one.
+    const n = await registerFakeNode(server, { Duty: "taken" });
+    const id = await create({ Targets: [{ Key: "InstanceIds", Values: [n.instanceId] }] });
+    const mine = async () => (await listed(n)).find((a) => a.AssociationId === id) as { Status?: string; DetailedStatus?: string; ExecutionId?: string };
+    const statusInfo = async () =>
+      (await ssm.send(new DescribeInstanceAssociationsStatusCommand({ InstanceId: n.instanceId }))).InstanceAssociationStatusInfos?.find(
+        (i) => i.AssociationId === id,
+      );
+    const reportAt = async (Status: string, at: number) => {
+      const r = await n.ssm("UpdateInstanceAssociationStatus", {
+        AssociationId: id,
+        InstanceId: n.instanceId,
+        ExecutionResult: { Status, ExecutionDate: at / 1000, ExecutionSummary: `${Status} at ${at}`, ErrorCode: "" },
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    };
+    const firstRun = await mine();
+    assert.equal(firstRun.DetailedStatus, "Pending");
+    assert.ok(firstRun.ExecutionId);
+    const startedAt = Date.now();
+    await reportAt("InProgress", startedAt);
+    const running = await mine();
+    assert.equal(running.DetailedStatus, "InProgress");
+    assert.equal(running.Status, "InProgress");
+    assert.equal(running.ExecutionId, undefined);
+    let info = await statusInfo();
+    assert.equal(info?.Status, "InProgress");
+    assert.equal(info?.DetailedStatus, "InProgress");
+    // Still busy with that run: another run now skips the node rather than offering it again.
+    await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));
+    assert.equal((await mine()).DetailedStatus, "InProgress");
+    const [busyRun] = (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id }))).AssociationExecutions ?? [];
+    const skipped = await ssm.send(new DescribeAssociationExecutionTargetsCommand({ AssociationId: id, ExecutionId: busyRun.ExecutionId }));
+    assert.deepEqual(
+      skipped.AssociationExecutionTargets?.map((t) => [t.Status, t.DetailedStatus]),
+      [["Skipped", "PreviousApplicationInProgress"]],
+    );
+    const finishedAt = startedAt + 1500;
+    await reportAt("Success", finishedAt);
+    assert.equal((await mine()).DetailedStatus, "Success");
+    info = await statusInfo();
+    assert.equal(info?.Status, "Success");
+    // A late InProgress of the finished run does not reopen it.
+    await reportAt("InProgress", startedAt);
+    assert.equal((await mine()).DetailedStatus, "Success");
+    assert.equal((await statusInfo())?.Status, "Success");
+    // A new run is Pending again, and a late InProgress of the older run does not take it.
+    await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));
+    const secondRun = await mine();
+    assert.equal(secondRun.DetailedStatus, "Pending");
+    assert.ok(secondRun.ExecutionId && secondRun.ExecutionId !== firstRun.ExecutionId);
+    await reportAt("InProgress", startedAt + 500);
+    assert.equal((await mine()).DetailedStatus, "Pending");
+    assert.equal((await statusInfo())?.Status, "Pending");
+    await reportAt("InProgress", Date.now() + 2000);
+    assert.equal((await mine()).DetailedStatus, "InProgress");
+    assert.equal((await statusInfo())?.Status, "InProgress");
+    await reportAt("Success", Date.now() + 3000);
+    assert.equal((await mine()).DetailedStatus, "Success");
+    const executions = (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id }))).AssociationExecutions ?? [];
+    assert.deepEqual(
+      executions.map((e) => e.Status),
+      ["Success", "Success", "Success"],
+    );
+  });
+
   test("UpdateAssociation makes a new version; versions, lists, batch", async () => {
     const id = await create({ Targets: [{ Key: "InstanceIds", Values: ["*"] }], AssociationName: "everywhere" });
     const updated = await ssm.send(

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { SendCommandPayload } from "@openssm/protocol";
 import type { Logger } from "../log.js";
@@ -65,6 +65,11 @@ export class AssociationProcessor {
   private readonly resultsDir?: string;
   private readonly results = new Map<string, RunResult>();
   private readonly active = new Set<string>();
+  /**
+   * Finished runs whose outcome the server has not acknowledged. The listing does not offer them again
+   * (once the node reported a run InProgress it is no longer Pending there), so each listing re-sends them.
+   */
+  private readonly unreported = new Set<string>();
   /** Documents by name, version and association checksum (a new association version fetches again). */
   private readonly documents = new Map<string, Record<string, unknown>>();
   private timer?: NodeJS.Timeout;
@@ -88,6 +93,17 @@ export class AssociationProcessor {
 
   start(): void {
     this.store.prune(Date.now() - RETENTION_MS);
+    if (this.resultsDir) {
+      // Outcomes a restart left unsent are sent at the first listing; those past retention go.
+      for (const f of readdirSync(this.resultsDir)) {
+        const runId = f.replace(/\.json$/, "");
+        const r = this.result(runId);
+        if (r && r.at < Date.now() - RETENTION_MS) {
+          rmSync(join(this.resultsDir, f), { force: true });
+          this.results.delete(runId);
+        } else if (r?.status && !r.reported) this.unreported.add(runId);
+      }
+    }
     // Applications a restart interrupted: the runner resumes their steps (a finished step is not run again).
     for (const record of this.store.running()) void this.execute(record);
     this.refresh();
@@ -174,6 +190,12 @@ export class AssociationProcessor {
         continue;
       }
       void this.apply(a, runId);
+    }
+    for (const runId of [...this.unreported]) {
+      if (this.active.has(runId)) continue;
+      const result = this.result(runId);
+      if (result?.status && !result.reported) await this.report(runId, result);
+      else this.unreported.delete(runId);
     }
   }
 
@@ -264,6 +286,8 @@ export class AssociationProcessor {
     if (!r.status || !r.associationId) return;
     const ok = await this.sendStatus(r.associationId, r.associationVersion, r.status, r.summary ?? "", r.errorCode ?? "", r.executedAt);
     if (ok && !r.reported) this.saveResult(runId, { ...r, reported: true });
+    if (ok) this.unreported.delete(runId);
+    else this.unreported.add(runId);
   }
 
   private async sendStatus(

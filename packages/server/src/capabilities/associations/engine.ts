@@ -307,6 +307,10 @@ export async function recordReport(
   if (!row) return false;
   const status = targetStatus(report.status);
   const terminal = TERMINAL.has(status);
+  // A report carries no run id, only the node's time. A running report dated no later than the end
+  // of the node's last finished run (both the node's clock) is about that run, delivered late or
+  // again: it neither reopens that run nor marks a newer one taken (which would stop offering it).
+  if (!terminal && row.last_execution_at !== null && report.executedAt <= row.last_execution_at) return true;
   const scope = { accountId: a.account_id, region: a.region };
   let executionId = row.execution_id;
   let target: TargetRow | undefined;

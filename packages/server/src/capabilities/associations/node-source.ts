@@ -1,13 +1,14 @@
 import type { RequestContext, Services } from "../../runtime.js";
 import type { AssociationExecutionResult, NodeAssociation, NodeAssociationSource } from "../nodes/index.js";
 import { submitReport } from "./engine.js";
-import { getAssociation, nodeAssociations, specOf } from "./store.js";
+import { getAssociation, nodeAssociations, specOf, takenByNode } from "./store.js";
 
 /**
  * What the nodes' own calls see (ListInstanceAssociations, UpdateInstanceAssociationStatus). The
  * server keeps each association's schedule itself, so a node is told to apply an association by
  * DetailedStatus "Pending" (amazon-ssm-agent runs a Pending association at once; with no
- * ScheduleExpression it never runs one on its own clock, so nothing runs twice). ExecutionId, an
+ * ScheduleExpression it never runs one on its own clock, so nothing runs twice); once the node has
+ * reported the run InProgress it is no longer Pending to it (takenByNode). ExecutionId, an
  * openssm addition that AWS's SDK ignores, names the application openssm-agent must run only once.
  */
 export function nodeAssociationSource(services: Services): NodeAssociationSource {
@@ -16,7 +17,8 @@ export function nodeAssociationSource(services: Services): NodeAssociationSource
       const rows = await nodeAssociations(ctx.services.db, ctx, instanceId);
       return rows.map(({ a, i }) => {
         const spec = specOf(a);
-        const pending = i.pending === 1;
+        const running = takenByNode(i);
+        const pending = i.pending === 1 && !running;
         return {
           AssociationId: a.association_id,
           Name: a.name,
@@ -27,7 +29,7 @@ export function nodeAssociationSource(services: Services): NodeAssociationSource
           Parameters: spec.Parameters ?? {},
           Targets: spec.Targets?.map((t) => ({ Key: String(t.Key), Values: (t.Values ?? []).map(String) })),
           LastExecutionDate: i.last_execution_at !== null ? new Date(i.last_execution_at) : undefined,
-          Status: pending ? "Pending" : (i.status ?? "Waiting"),
+          Status: pending ? "Pending" : running ? "InProgress" : (i.status ?? "Waiting"),
           DetailedStatus: pending ? "Pending" : (i.detailed_status ?? i.status ?? "Waiting"),
           ExecutionId: pending ? (i.execution_id ?? undefined) : undefined,
         };

@@ -22,7 +22,18 @@ import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { getDocumentForExecution } from "../documents/index.js";
 import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
 import { associationArn, findAssociation, versionsOf } from "./ops-manage.js";
-import { type AssociationRow, executionsOf, getExecution, instancesOf, listAssociations, nodeAssociations, specOf, targetCounts, targetsOf } from "./store.js";
+import {
+  type AssociationRow,
+  executionsOf,
+  getExecution,
+  instancesOf,
+  listAssociations,
+  nodeAssociations,
+  specOf,
+  takenByNode,
+  targetCounts,
+  targetsOf,
+} from "./store.js";
 import { overviewOf, summary } from "./view.js";
 
 /** ListAssociations: the account's associations, filtered (AWS's filter keys). */
@@ -232,7 +243,7 @@ export const describeInstanceAssociationsStatus = op<DescribeInstanceAssociation
       AssociationVersion: i.reported_version ?? String(a.version),
       InstanceId: instanceId,
       ExecutionDate: i.execution_date !== null ? new Date(i.execution_date) : undefined,
-      Status: i.pending === 1 || i.status === null ? "Pending" : i.status,
+      Status: takenByNode(i) ? "InProgress" : i.pending === 1 || i.status === null ? "Pending" : i.status,
       DetailedStatus: i.detailed_status ?? "Pending",
       ExecutionSummary: i.execution_summary ?? undefined,
       ErrorCode: i.error_code ?? undefined,

@@ -10,6 +10,14 @@ export type InstanceRow = AssociationTables["association_instances"];
 
 export const specOf = (row: { spec: string }): AssociationSpec => JSON.parse(row.spec) as AssociationSpec;
 
+/**
+ * The node has taken the run it was asked to apply: it reported it InProgress. It is no longer
+ * offered to the node as Pending (amazon-ssm-agent would submit it a second time), yet it stays
+ * `pending` (the node is busy with it, a new execution skips it) until the node reports how it ended.
+ * A Pending report of the node's own (amazon-ssm-agent's "run it again") offers it again.
+ */
+export const takenByNode = (i: InstanceRow): boolean => i.pending === 1 && i.detailed_status === "InProgress";
+
 export function getAssociation(db: AnyDb, scope: Scope, associationId: string): Promise<AssociationRow | undefined> {
   return associationDb(db).selectFrom("associations").selectAll().where(inScope(scope)).where("association_id", "=", associationId).executeTakeFirst();
 }
