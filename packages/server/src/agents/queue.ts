@@ -39,13 +39,20 @@ function messageRow(m: NewMessage, now: number): MessageRow {
 
 /** Puts a message in the node's queue; a message id already queued is left as it is (idempotent). */
 export async function enqueueMessage(db: AnyDb, m: NewMessage, now: number): Promise<boolean> {
-  const r = await agentDb(db)
-    .insertInto("agent_messages")
-    .values(messageRow(m, now))
-    .onConflict((oc) => oc.column("message_id").doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  const r = await insertMessage(db, m.messageId, m.accountId, m.region, m.instanceId, m.topic, m.payload, now, m.expiresAt ?? null);
+  return Number(r.numAffectedRows ?? 0) > 0;
 }
+
+const insertMessage = compiledOnce<[string, string, string, string, string, string, number, number | null], never>(
+  (db, messageId, accountId, region, instanceId, topic, payload, now, expiresAt) =>
+    agentDb(db)
+      .insertInto("agent_messages")
+      .values({
+        ...messageRow({ messageId, accountId, region, instanceId, topic, payload }, now),
+        expires_at: expiresAt,
+      })
+      .onConflict((oc) => oc.column("message_id").doNothing()),
+);
 
 /** Puts several messages in their nodes' queues, a few hundred a statement; ids already queued are left as they are. */
 export async function enqueueMessages(db: AnyDb, messages: NewMessage[], now: number): Promise<void> {

@@ -21,13 +21,13 @@ interface Template {
  * The builder gets `Slot`s for the arguments and must use each as a plain value (a comparison, a column
  * to set, a value to insert), so that the statement's text does not depend on the values: never in an
  * `in` list, `is null`, or a choice of columns; a slot may be used more than once. The arguments are the
- * builder's own parameters after `db`; a slot the compiled statement does not carry is refused.
+ * builder's own parameters after `db` (or `arity` of them, for a builder that takes its slots as a rest
+ * parameter); a slot the compiled statement does not carry is refused.
  */
 /** A slot stands in for a value of whatever type its column takes. */
 type SlotValue = any;
 
-export function compiledOnce<A extends unknown[], R>(build: (db: AnyDb, ...slots: SlotValue[]) => Compilable<R>) {
-  const arity = build.length - 1;
+export function compiledOnce<A extends unknown[], R>(build: (db: AnyDb, ...slots: SlotValue[]) => Compilable<R>, arity = build.length - 1) {
   const templates = new WeakMap<object, Template>();
   const templateFor = (db: AnyDb): Template => {
     const key = db.getExecutor().adapter;

@@ -69,21 +69,24 @@ async function markStarted(services: Services, inv: InvocationRow, now: number):
 async function acknowledgeInProgress(services: Services, commandId: string, instanceId: string, now: number): Promise<boolean> {
   const cmd = await commandFacts(services, commandId);
   if (!cmd) return false;
-  const r = await commandDb(services.db)
+  const r = await acknowledge(services.db, now, executionDeadline(cmd, now), commandId, instanceId);
+  return Number(r.numAffectedRows) === 1;
+}
+
+const acknowledge = compiledOnce<[number, number, string, string], never>((db, now, deadline, commandId, instanceId) =>
+  commandDb(db)
     .updateTable("commands_invocations")
     .set((eb) => ({
       acknowledged_at: now,
-      execution_deadline: executionDeadline(cmd, now),
+      execution_deadline: deadline,
       delivered_at: eb.fn.coalesce("delivered_at", eb.val(now)),
     }))
     .where("command_id", "=", commandId)
     .where("instance_id", "=", instanceId)
     .where("acknowledged_at", "is", null)
     .where("terminal", "=", 0)
-    .where("status_details", "=", "InProgress")
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
+    .where("status_details", "=", "InProgress"),
+);
 
 /** A step's report over its row, unless the row is final already. */
 const updatePlugin = compiledOnce<[string, string, number, number, number | null, number | null, Buffer | null, string, string, string], never>(

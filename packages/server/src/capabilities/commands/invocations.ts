@@ -1,3 +1,4 @@
+import { compiledOnce } from "../../storage/compiled-once.js";
 import type { Services } from "../../runtime.js";
 import { publishInvocationStatus } from "./events.js";
 import { type InvocationDetails, invocationStatus, isInvocationDetails, isTerminal } from "./statuses.js";
@@ -92,18 +93,39 @@ async function moveFrom(
   set: Partial<InvocationRow> | undefined,
 ): Promise<boolean> {
   const next = invocationStatus(details);
-  const r = await commandDb(services.db)
-    .updateTable("commands_invocations")
-    .set({ ...set, status: next.status, status_details: details, terminal: 0, finished_at: null, updated_at: now })
-    .where("command_id", "=", commandId)
-    .where("instance_id", "=", instanceId)
-    .where("terminal", "=", 0)
-    .where("status_details", "in", from)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return false;
+  const columns = (Object.keys(set ?? {}) as (keyof InvocationRow)[]).filter((c) => set?.[c] !== undefined);
+  const values = columns.map((c) => (set as InvocationRow)[c]);
+  const r = await moveFromStatement(columns, from.length)(services.db, ...values, next.status, details, now, commandId, instanceId, ...from);
+  if (Number(r.numAffectedRows) !== 1) return false;
   const cmd = await commandFacts(services, commandId);
   if (cmd) await publishInvocationStatus(services, cmd, instanceId, next.status, now);
   return true;
+}
+
+/** moveFrom's statement for the columns it sets and the number of states it moves from, compiled once each. */
+const moveFromStatements = new Map<string, ReturnType<typeof compiledOnce<unknown[], never>>>();
+
+function moveFromStatement(columns: (keyof InvocationRow)[], fromCount: number) {
+  const shape = `${columns.join(",")}|${fromCount}`;
+  let statement = moveFromStatements.get(shape);
+  if (!statement) {
+    statement = compiledOnce<unknown[], never>(
+      (db, ...slots) => {
+        const set = Object.fromEntries(columns.map((c, i) => [c, slots[i]]));
+        const [status, details, now, commandId, instanceId, ...from] = slots.slice(columns.length);
+        return commandDb(db)
+          .updateTable("commands_invocations")
+          .set({ ...set, status, status_details: details, terminal: 0, finished_at: null, updated_at: now })
+          .where("command_id", "=", commandId)
+          .where("instance_id", "=", instanceId)
+          .where("terminal", "=", 0)
+          .where("status_details", "in", from);
+      },
+      columns.length + 5 + fromCount,
+    );
+    moveFromStatements.set(shape, statement);
+  }
+  return statement;
 }
 
 /** Whether moving from any of `from` to `details` (an open StatusDetails) changes Status: then no read is needed to know. */
@@ -117,11 +139,14 @@ function changesStatusFromAll(from: string[], details: InvocationDetails): boole
 async function closePlugins(services: Services, commandId: string, instanceId: string, details: InvocationDetails): Promise<void> {
   const pair = details === "Success" ? { status: "Success", details: "Skipped" } : invocationStatus(details);
   const status = pair.status === "Cancelling" || pair.status === "Delayed" ? "Failed" : pair.status;
-  await commandDb(services.db)
+  await closeOpenPlugins(services.db, status, pair.details, commandId, instanceId);
+}
+
+const closeOpenPlugins = compiledOnce<[string, string, string, string], never>((db, status, details, commandId, instanceId) =>
+  commandDb(db)
     .updateTable("commands_plugins")
-    .set({ status, status_details: pair.details, terminal: 1 })
+    .set({ status, status_details: details, terminal: 1 })
     .where("command_id", "=", commandId)
     .where("instance_id", "=", instanceId)
-    .where("terminal", "=", 0)
-    .execute();
-}
+    .where("terminal", "=", 0),
+);

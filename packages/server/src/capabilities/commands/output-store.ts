@@ -1,3 +1,4 @@
+import { compiledOnce } from "../../storage/compiled-once.js";
 import { newDataKey, openDataKey, seal, unseal } from "../../crypto/seal.js";
 import type { Services } from "../../runtime.js";
 import { assembleOutput, MAX_PIECE_LENGTH, MAX_STREAM_LENGTH, type OutputPiece } from "./output-pieces.js";
@@ -22,6 +23,23 @@ const pieceAad = (key: OutputKey, stream: OutputStream, position: number) =>
   `command-output:${key.commandId}/${key.instanceId}/${key.plugin}/${stream}/${position}`;
 const summaryAad = (commandId: string, instanceId: string, plugin: string) => `command-output-summary:${commandId}/${instanceId}/${plugin}`;
 
+const selectOutputKey = compiledOnce<[string, string], Pick<InvocationRow, "command_id" | "instance_id" | "output_key">>((db, commandId, instanceId) =>
+  commandDb(db)
+    .selectFrom("commands_invocations")
+    .select(["command_id", "instance_id", "output_key"])
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId),
+);
+
+const setOutputKey = compiledOnce<[Buffer, string, string], never>((db, sealed, commandId, instanceId) =>
+  commandDb(db)
+    .updateTable("commands_invocations")
+    .set({ output_key: sealed })
+    .where("command_id", "=", commandId)
+    .where("instance_id", "=", instanceId)
+    .where("output_key", "is", null),
+);
+
 /** The invocation's output key, opened; undefined while it has none (no output yet). */
 export function openOutputKey(services: Services, inv: Pick<InvocationRow, "command_id" | "instance_id" | "output_key">): Buffer | undefined {
   return inv.output_key ? openDataKey(services.masterKey, inv.output_key, keyAad(inv.command_id, inv.instance_id)) : undefined;
@@ -38,26 +56,13 @@ export async function outputKeyFor(
   instanceId: string,
   known?: Pick<InvocationRow, "output_key">,
 ): Promise<Buffer | undefined> {
-  const d = commandDb(services.db);
-  const row = () =>
-    d
-      .selectFrom("commands_invocations")
-      .select(["command_id", "instance_id", "output_key"])
-      .where("command_id", "=", commandId)
-      .where("instance_id", "=", instanceId)
-      .executeTakeFirst();
+  const row = async () => (await selectOutputKey(services.db, commandId, instanceId)).rows[0];
   const inv = known ? { command_id: commandId, instance_id: instanceId, output_key: known.output_key } : await row();
   if (!inv) return undefined;
   if (inv.output_key) return openOutputKey(services, inv);
   const sealed = newDataKey(services.masterKey, keyAad(commandId, instanceId));
-  const r = await d
-    .updateTable("commands_invocations")
-    .set({ output_key: sealed })
-    .where("command_id", "=", commandId)
-    .where("instance_id", "=", instanceId)
-    .where("output_key", "is", null)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 1) return openOutputKey(services, { command_id: commandId, instance_id: instanceId, output_key: sealed });
+  const r = await setOutputKey(services.db, sealed, commandId, instanceId);
+  if (Number(r.numAffectedRows) === 1) return openOutputKey(services, { command_id: commandId, instance_id: instanceId, output_key: sealed });
   // Someone else made it first (or the invocation is gone).
   const made = await row();
   return made ? openOutputKey(services, made) : undefined;
@@ -103,26 +108,22 @@ export async function storeOutput(
 
 /** Stores a sealed piece unless one at least as long is there. */
 async function storePiece(services: Services, key: OutputKey, stream: OutputStream, position: number, text: string, dataKey: Buffer): Promise<void> {
-  const row = {
-    command_id: key.commandId,
-    instance_id: key.instanceId,
-    plugin: key.plugin,
-    stream,
-    position,
-    length: text.length,
-    data: seal(dataKey, Buffer.from(text, "utf8"), pieceAad(key, stream, position)),
-  };
-  await commandDb(services.db)
-    .insertInto("commands_output_sealed")
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .columns(["command_id", "instance_id", "plugin", "stream", "position"])
-        .doUpdateSet((eb) => ({ length: eb.ref("excluded.length"), data: eb.ref("excluded.data") }))
-        .where(({ eb, ref }) => eb("commands_output_sealed.length", "<", ref("excluded.length"))),
-    )
-    .execute();
+  const data = seal(dataKey, Buffer.from(text, "utf8"), pieceAad(key, stream, position));
+  await upsertPiece(services.db, key.commandId, key.instanceId, key.plugin, stream, position, text.length, data);
 }
+
+const upsertPiece = compiledOnce<[string, string, string, OutputStream, number, number, Buffer], never>(
+  (db, commandId, instanceId, plugin, stream, position, length, data) =>
+    commandDb(db)
+      .insertInto("commands_output_sealed")
+      .values({ command_id: commandId, instance_id: instanceId, plugin, stream, position, length, data })
+      .onConflict((oc) =>
+        oc
+          .columns(["command_id", "instance_id", "plugin", "stream", "position"])
+          .doUpdateSet((eb) => ({ length: eb.ref("excluded.length"), data: eb.ref("excluded.data") }))
+          .where(({ eb, ref }) => eb("commands_output_sealed.length", "<", ref("excluded.length"))),
+      ),
+);
 
 /** The stored text of one stream, up to `limit` characters (all of it by default). */
 export async function readOutput(services: Services, key: OutputKey, stream: OutputStream, limit?: number): Promise<string> {
