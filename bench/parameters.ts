@@ -69,8 +69,16 @@ async function openssm(engine: "sqlite" | "postgres", workers = 0): Promise<Targ
   return { name, endpoint: server.endpoint, creds: server.admin, stop: () => server.destroy() };
 }
 
+/** moto_server on a free port (tried on up to three random ports: one may be taken). */
 async function moto(): Promise<Target | undefined> {
-  const port = 45000 + Math.floor(Math.random() * 1000);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const t = await motoOn(45000 + Math.floor(Math.random() * 1000));
+    if (t) return t;
+  }
+  return undefined;
+}
+
+async function motoOn(port: number): Promise<Target | undefined> {
   let child: ChildProcess;
   try {
     child = spawn(process.env.MOTO_SERVER ?? "moto_server", ["-p", String(port)], { stdio: "ignore" });
@@ -78,7 +86,7 @@ async function moto(): Promise<Target | undefined> {
     return undefined;
   }
   const endpoint = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) return undefined;
     try {
