@@ -7,6 +7,7 @@ import pino from "pino";
 import { AssociationProcessor } from "../src/associations/processor.js";
 import { FileCommandStore } from "../src/commands/command-store.js";
 import { MemoryReplyStore, ReplyQueue } from "../src/transport/reply-queue.js";
+import { testRunnerEnv } from "./runner-env.js";
 
 const DOCUMENT = JSON.stringify({
   schemaVersion: "2.2",
@@ -46,22 +47,12 @@ test("an outcome whose report failed is sent again at the next listings, and aft
   };
   const processor = () =>
     new AssociationProcessor({
-      env: {
-        instanceId: "mi-0123456789abcdef0",
-        region: "us-east-1",
-        orchestrationRoot: join(dir, "orchestration"),
-        platformType: "Linux",
-        agentInfo: { lang: "en-US", name: "openssm-agent", os: "Linux", osver: "1", ver: "0.1.0" },
+      env: testRunnerEnv(dir, {
+        log,
         replies: new ReplyQueue(new MemoryReplyStore(), log),
         store: new FileCommandStore(join(dir, "commands")),
         ssm: ssm as never,
-        outputIntervalMs: 100,
-        inlineExecution: true,
-        maxStreamChars: 1000,
-        reboot: async () => false,
-        ableToOpenMgs: () => undefined,
-        log,
-      },
+      }),
       dataDir: dir,
       intervalMs: 3_600_000,
       log,

@@ -7,30 +7,13 @@ import pino from "pino";
 import { CommandManager } from "../src/commands/command-manager.js";
 import { FileCommandStore } from "../src/commands/command-store.js";
 import { MemoryReplyStore, ReplyQueue } from "../src/transport/reply-queue.js";
+import { testRunnerEnv } from "./runner-env.js";
 
 function manager(dir: string) {
   const log = pino({ level: "silent" });
   const replies = new ReplyQueue(new MemoryReplyStore(), log);
   const store = new FileCommandStore(join(dir, "commands"));
-  const m = new CommandManager(
-    {
-      instanceId: "mi-0123456789abcdef0",
-      region: "us-east-1",
-      orchestrationRoot: join(dir, "orchestration"),
-      platformType: "Linux",
-      agentInfo: { lang: "en-US", name: "openssm-agent", os: "Linux", osver: "1", ver: "0.1.0" },
-      replies,
-      store,
-      ssm: async () => ({}) as never,
-      outputIntervalMs: 100,
-      inlineExecution: true,
-      maxStreamChars: 1000,
-      reboot: async () => false,
-      ableToOpenMgs: () => undefined,
-      log,
-    },
-    { maxConcurrent: 2, retentionMs: 60_000 },
-  );
+  const m = new CommandManager(testRunnerEnv(dir, { log, replies, store }), { maxConcurrent: 2, retentionMs: 60_000 });
   return { m, replies, store };
 }
 
