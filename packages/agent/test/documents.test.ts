@@ -109,9 +109,10 @@ test("control flow: exit 168 and onFailure exit skip later steps, a finally step
   assert.equal(decideStep(doc, failed, 2, "Linux").kind, "execute");
 });
 
-test("documents come as objects, JSON or YAML; unknown schemas are refused", () => {
-  assert.equal(documentContent("schemaVersion: '2.2'\nmainSteps: []\n").schemaVersion, "2.2");
-  assert.equal(documentContent('{"schemaVersion":"1.2"}').schemaVersion, "1.2");
+test("documents come as objects, JSON or YAML; unknown schemas are refused", async () => {
+  assert.equal((await documentContent("schemaVersion: '2.2'\nmainSteps: []\n")).schemaVersion, "2.2");
+  assert.equal((await documentContent('{"schemaVersion":"1.2"}')).schemaVersion, "1.2");
+  await assert.rejects(documentContent("a: [unclosed"), /neither JSON nor YAML/);
   assert.throws(() => parseDocument({ schemaVersion: "0.3", mainSteps: [] }, {}), /Unsupported document/);
   assert.throws(() => parseDocument({ schemaVersion: "2.2", mainSteps: [] }, {}), /mainSteps/);
 });

@@ -228,7 +228,7 @@ export class AssociationProcessor {
             Name: a.Name,
             ...(a.DocumentVersion ? { DocumentVersion: a.DocumentVersion } : {}),
           });
-          content = documentContent(doc.Content ?? "");
+          content = await documentContent(doc.Content ?? "");
           if (this.documents.size > 100) this.documents.clear();
           this.documents.set(key, content);
         }

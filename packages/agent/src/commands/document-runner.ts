@@ -112,7 +112,7 @@ export class DocumentRunner {
 
   private async parse(): Promise<ParsedDocument> {
     const p = this.record.payload;
-    const doc = parseDocument(documentContent(p.DocumentContent), p.Parameters as Record<string, unknown>);
+    const doc = parseDocument(await documentContent(p.DocumentContent), p.Parameters as Record<string, unknown>);
     const refs = parameterStoreReferences(doc.steps.map((s) => [s.inputs, s.precondition]));
     if (refs.size === 0) return doc;
     const values = new Map<string, string>();

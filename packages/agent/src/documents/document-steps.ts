@@ -1,4 +1,3 @@
-import { parse as parseYaml } from "yaml";
 import { normalizeParameters, type ParameterDeclaration, substituteParameters } from "./parameters.js";
 import { compareVersions } from "@openssm/protocol";
 
@@ -23,13 +22,18 @@ export interface ParsedDocument {
 
 export class DocumentError extends Error {}
 
-/** A document's content as SendCommand delivers it (an object) or GetDocument returns it (JSON or YAML text). */
-export function documentContent(raw: unknown): Record<string, unknown> {
+/**
+ * A document's content as SendCommand delivers it (an object) or GetDocument returns it (JSON or YAML
+ * text). The YAML parser is loaded at the first YAML document: an idle agent does not hold it (about
+ * 1 MiB of heap).
+ */
+export async function documentContent(raw: unknown): Promise<Record<string, unknown>> {
   if (typeof raw === "string") {
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw);
     } catch {
+      const { parse: parseYaml } = await import("yaml");
       try {
         parsed = parseYaml(raw);
       } catch (e) {

@@ -30,7 +30,7 @@ function parametersOf(v: unknown): Record<string, unknown> {
 async function loadDocument(ctx: StepContext, type: string, path: string): Promise<Record<string, unknown>> {
   if (type === "LocalPath") {
     const file = isAbsolute(path) ? path : join(ctx.orchestrationDir, "..", "downloads", path);
-    return documentContent(readFileSync(file, "utf8"));
+    return await documentContent(readFileSync(file, "utf8"));
   }
   const colon = path.lastIndexOf(":");
   const versioned = !path.startsWith("arn:") && colon > 0 && /^\d+$/.test(path.slice(colon + 1));
@@ -38,7 +38,7 @@ async function loadDocument(ctx: StepContext, type: string, path: string): Promi
   const doc = await ctx.ssm<{ Content?: string; DocumentType?: string }>("GetDocument", input);
   if (doc.DocumentType && doc.DocumentType !== "Command")
     throw new Error(`document ${path} is a ${doc.DocumentType} document; aws:runDocument runs Command documents`);
-  return documentContent(doc.Content ?? "");
+  return await documentContent(doc.Content ?? "");
 }
 
 /** aws:runDocument: fetches an SSM document (GetDocument) or reads a local one, and runs its steps here. */
