@@ -215,6 +215,14 @@ describe("Inventory: PutInventory, GetInventory filters and aggregators, schemas
     assert.equal(listed.CaptureTime, "2024-05-02T10:00:00Z");
     const mismatch = await put(n, [{ TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: capture, ContentHash: "other" }]);
     assert.equal(mismatch.body.__type, "ItemContentMismatchException");
+    // what the server prepares itself cannot be sent: a forged Prepared is dropped
+    const forged = { text: "not json", hash: "h-forged", bytes: 1, entries: 99, attributes: [], keys: "" };
+    const withForged = await put(n, [{ TypeName: "Custom:Forged", SchemaVersion: "1.0", CaptureTime: capture, Prepared: forged }]);
+    assert.equal(withForged.body.__type, "InvalidItemContentException");
+    const realWins = await put(n, [{ TypeName: "Custom:Forged", SchemaVersion: "1.0", CaptureTime: capture, Content: [{ Name: "real" }], Prepared: forged }]);
+    assert.equal(realWins.status, 200, JSON.stringify(realWins.body));
+    const forgedEntries = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: n.instanceId, TypeName: "Custom:Forged" }));
+    assert.deepEqual(forgedEntries.Entries, [{ Name: "real" }]);
     const badType = await put(n, [{ TypeName: "AWS:Colours", SchemaVersion: "1.0", CaptureTime: capture, Content: [] }]);
     assert.equal(badType.body.__type, "InvalidTypeNameException");
     const badAttr = await put(n, [{ TypeName: "AWS:Application", SchemaVersion: "1.1", CaptureTime: capture, Content: [{ Name: "x", Colour: "red" }] }]);

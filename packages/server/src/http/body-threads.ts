@@ -14,18 +14,31 @@ import { Worker } from "node:worker_threads";
  * Should a thread fail (or the pool be unavailable), the dispatcher handles the body itself.
  */
 export const OFF_THREAD_BYTES = 64 * 1024;
+const RESTART_PAUSE_MS = 10_000;
 
-/** An operation's preparation: a function exported by a module a body thread can import. */
+/**
+ * An operation's preparation of its validated input: a pure function, exported by a module a body
+ * thread can import. The dispatcher applies it to every call of the operation (on a body thread for a
+ * large body, in process otherwise), so the handler always sees prepared input and nothing a caller
+ * sends can pass for prepared.
+ */
 export interface OffThread {
-  /** The module's URL (`moduleBeside(import.meta.url, "content")`). */
+  /** The module's URL. */
   module: string;
   export: string;
+  prepare(input: unknown): unknown;
+}
+
+/** The OffThread of `prepare`, exported by the module `name` beside the caller's (`import.meta.url`). */
+export function offThread<I>(callerUrl: string, name: string, prepare: (input: I) => I): OffThread {
+  return { module: moduleBeside(callerUrl, name), export: prepare.name, prepare: prepare as (input: unknown) => unknown };
 }
 
 export interface BodyJob {
   id: number;
   model: "ssm" | "kms" | "openssm";
   operation: string;
+  /** Where the thread finds the operation's preparation (OffThread without the function itself). */
   module: string;
   export: string;
   body: Uint8Array;
@@ -37,7 +50,7 @@ export type BodyResult =
   | { id: number; sha256: string; failed: string };
 
 /** The URL of a module beside the caller's, with the caller's extension (.ts when run from source). */
-export function moduleBeside(callerUrl: string, name: string): string {
+function moduleBeside(callerUrl: string, name: string): string {
   return new URL(`./${name}${callerUrl.endsWith(".ts") ? ".ts" : ".js"}`, callerUrl).href;
 }
 
@@ -64,6 +77,7 @@ interface Thread {
 export class BodyThreads {
   private threads: Thread[] = [];
   private nextId = 1;
+  private diedAt = Number.NEGATIVE_INFINITY;
   private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1));
 
   /** The thread's result, or undefined when no thread could handle it (the caller handles the body itself). */
@@ -78,21 +92,17 @@ export class BodyThreads {
     });
   }
 
-  /** Stops the threads; jobs still running are answered with undefined. */
-  async close(): Promise<void> {
-    const threads = this.threads;
-    this.threads = [];
-    await Promise.all(threads.map((t) => t.worker.terminate()));
-  }
-
   private pick(): Thread | undefined {
-    if (this.threads.length < this.size) {
+    // A thread that died is replaced, but not more often than every RESTART_PAUSE_MS (a broken install
+    // would otherwise start a thread for every large body): meanwhile the dispatcher handles bodies itself.
+    if (this.threads.length < this.size && performance.now() - this.diedAt >= RESTART_PAUSE_MS) {
       try {
         this.threads.push(this.start());
       } catch {
-        if (this.threads.length === 0) return undefined;
+        this.diedAt = performance.now();
       }
     }
+    if (this.threads.length === 0) return undefined;
     return this.threads.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
   }
 
@@ -106,6 +116,8 @@ export class BodyThreads {
       done?.(r);
     });
     const gone = () => {
+      if (!this.threads.includes(thread)) return;
+      this.diedAt = performance.now();
       this.threads = this.threads.filter((t) => t !== thread);
       for (const done of thread.jobs.values()) done(undefined);
       thread.jobs.clear();

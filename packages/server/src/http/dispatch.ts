@@ -109,7 +109,13 @@ export class Dispatcher implements InternalApi {
       // payload hash then serves SigV4. Refusals of the body still come after authentication.
       const thread =
         def?.offThread && modelled && req.body.length >= OFF_THREAD_BYTES
-          ? await this.bodyThreads.run({ model: entry.service as BodyJob["model"], operation: name, ...def.offThread, body: req.body })
+          ? await this.bodyThreads.run({
+              model: entry.service as BodyJob["model"],
+              operation: name,
+              module: def.offThread.module,
+              export: def.offThread.export,
+              body: req.body,
+            })
           : undefined;
       if (thread) serverMetrics(this.services).bodyThread(name, "input" in thread ? "prepared" : "refused" in thread ? "refused" : "failed");
       if (thread && "failed" in thread)
@@ -120,17 +126,19 @@ export class Dispatcher implements InternalApi {
         ? { key: ANONYMOUS_KEY, region: "us-east-1" }
         : await this.authenticator.authenticate(signed, entry.signingName ?? entry.service);
       if (thread && "refused" in thread) throw new ApiError(thread.refused.code, thread.refused.message);
-      if (thread && "input" in thread) input = thread.input;
-      else input = parseBody(req.body);
-      if (modelled && !(thread && "input" in thread)) {
+      const preparedOffThread = thread !== undefined && "input" in thread;
+      input = preparedOffThread ? thread.input : parseBody(req.body);
+      if (modelled && !preparedOffThread) {
         const v = validateInput(model, name, input, { noNul: !mayHoldNul(req.body) });
         if (!v.ok) throw new ApiError(v.error, v.message);
       }
       if (!def) {
         throw new ApiError("UnsupportedOperationException", `openssm does not support the ${entry.service.toUpperCase()} operation ${name} yet.`);
       }
+      // Operations that prepare their input get it prepared here when no body thread did (the audit keeps the input as sent).
+      const handlerInput = def.offThread && !preparedOffThread ? def.offThread.prepare(input) : input;
       ctx = this.context(requestId, name, auth.key, auth.region, req);
-      const output = await this.run(ctx, def, def.action ?? `${entry.service}:${name}`, input as Record<string, unknown>);
+      const output = await this.run(ctx, def, def.action ?? `${entry.service}:${name}`, handlerInput as Record<string, unknown>);
       return { status: 200, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId }, body: toJson(output ?? {}) };
     } catch (e) {
       const err = asApiError(e, this.services, requestId);
@@ -187,7 +195,8 @@ export class Dispatcher implements InternalApi {
       if (def.anonymous) throw new ApiError("AccessDeniedException", `${name} is an agent operation; it cannot be called in-process.`);
       const key: ResolvedKey = { ...ANONYMOUS_KEY, principal: call.principal, policies: call.policies };
       const ctx = this.context(requestId, name, key, call.region, { sourceIp: call.source, secure: true });
-      return JSON.parse(toJson((await this.run(ctx, def, def.action ?? `${call.service}:${name}`, call.input)) ?? {}));
+      const input = def.offThread ? (def.offThread.prepare(call.input) as Record<string, unknown>) : call.input;
+      return JSON.parse(toJson((await this.run(ctx, def, def.action ?? `${call.service}:${name}`, input)) ?? {}));
     } catch (e) {
       const err = e instanceof ApiError ? e : callerFaultOf(e);
       errorCode = err?.code ?? "InternalServerError";

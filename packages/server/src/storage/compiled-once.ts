@@ -22,7 +22,9 @@ interface Template {
  * to set, a value to insert), so that the statement's text does not depend on the values: never in an
  * `in` list, `is null`, or a choice of columns; a slot may be used more than once. The arguments are the
  * builder's own parameters after `db` (or `arity` of them, for a builder that takes its slots as a rest
- * parameter); a slot the compiled statement does not carry is refused.
+ * parameter); a slot the compiled statement does not carry is refused. A statement whose text varies
+ * with the call (the columns it sets, an `in` list's length) takes one compiledOnce per shape, kept by
+ * the shape (commands/invocations.ts, moveFromStatement).
  */
 /** A slot stands in for a value of whatever type its column takes. */
 type SlotValue = any;

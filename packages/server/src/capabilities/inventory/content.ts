@@ -21,7 +21,7 @@ export interface PreparedContent {
   keys: string;
 }
 
-/** An item whose Content was made into a PreparedContent (Content is then absent). */
+/** An item as the handler receives it: with Content, its PreparedContent (and, for an AWS: type, no Content). */
 export type PreparedItem = InventoryItem & { Prepared?: PreparedContent };
 
 /**
@@ -51,17 +51,20 @@ export function prepareContent(entries: Record<string, string>[], givenHash: str
 }
 
 /**
- * PutInventory's preparation off the event loop (the dispatcher runs it on a body thread for large
- * bodies, after the model's validation): the content of each item of an AWS: type becomes a
- * PreparedContent, so the serving thread never walks thousands of entries. Custom: types depend on
- * schemas in the database and keep their Content.
+ * PutInventory's preparation (the dispatcher runs it for every call: on a body thread for a large body,
+ * after the model's validation): each item with Content gets its PreparedContent, made here and
+ * nowhere else (a `Prepared` the caller sent is dropped). Items of an AWS: type lose their entries, so
+ * the serving thread never walks thousands of them; a Custom: type keeps them, its key attribute
+ * depending on the schema in the database. The input itself is left as it was.
  */
 export function preparePutInventory(input: PutInventoryRequest): PutInventoryRequest {
-  for (const item of (input.Items ?? []) as PreparedItem[]) {
+  if (!Array.isArray(input.Items)) return input;
+  const Items = input.Items.map((sent): PreparedItem => {
+    const { Prepared: _forged, ...item } = sent as PreparedItem;
+    if (item.Content === undefined) return item;
     const schema = awsType(String(item.TypeName));
-    if (!schema || !Array.isArray(item.Content)) continue;
-    item.Prepared = prepareContent(item.Content as Record<string, string>[], item.ContentHash, schema.key);
-    item.Content = undefined;
-  }
-  return input;
+    const Prepared = prepareContent((item.Content ?? []) as Record<string, string>[], item.ContentHash, schema?.key);
+    return schema ? { ...item, Content: undefined, Prepared } : { ...item, Prepared };
+  });
+  return { ...input, Items };
 }

@@ -3,8 +3,8 @@ import { nodeIdOf } from "../../agents/index.js";
 import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
-import { moduleBeside } from "../../http/body-threads.js";
-import { type PreparedContent, type PreparedItem, prepareContent, preparePutInventory } from "./content.js";
+import { offThread } from "../../http/body-threads.js";
+import { type PreparedContent, type PreparedItem, preparePutInventory } from "./content.js";
 import { awsType, LIMITS, type TypeSchema } from "./schemas.js";
 import { getCustomSchema, getItem, hashesOf, listCustomSchemas, type NewItem, putCustomSchema, replaceItem, touchItem } from "./store.js";
 import { keyValues } from "./tables.js";
@@ -56,10 +56,9 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
     if (seen.has(typeName))
       throw new ApiError("InvalidItemContentException", `${typeName} appears twice in Items; send each type once.`, 400, { TypeName: typeName });
     seen.add(typeName);
-    // Large bodies arrive prepared (on a body thread: see preparePutInventory); the rest are prepared here.
+    // Every item with Content arrives prepared (preparePutInventory, applied by the dispatcher).
+    const content = (item as PreparedItem).Prepared;
     const entries = item.Content as Record<string, string>[] | null | undefined;
-    const content =
-      (item as PreparedItem).Prepared ?? (entries !== undefined ? prepareContent(entries ?? [], item.ContentHash, awsType(typeName)?.key) : undefined);
     const size = content?.bytes ?? 0;
     if (size > LIMITS.itemBytes) {
       throw new ApiError(
@@ -134,7 +133,7 @@ async function checkItems(ctx: RequestContext, instanceId: string, items: Invent
       schema = newCustom ? customSchema(typeName, version, newCustom.attributes) : row ? customSchemaOf(row) : undefined;
       // A Custom: type's key attribute comes from its schema, known only now.
       const key = schema?.key;
-      if (content && entries && key !== undefined) content.keys = keyValues(entries.map((e) => e[key]));
+      if (content && key !== undefined) content.keys = keyValues((entries ?? []).map((e) => e[key]));
     }
     if (content === undefined) {
       if (!item.ContentHash) {
@@ -162,7 +161,7 @@ export const putInventory = op<PutInventoryRequest, PutInventoryResult>({
   service: "ssm",
   name: "PutInventory",
   resources: (ctx, input) => [{ arn: nodeArn(ctx, String(input.InstanceId)), tags: () => nodeTags(ctx.services.db, ctx, String(input.InstanceId)) }],
-  offThread: { module: moduleBeside(import.meta.url, "content"), export: preparePutInventory.name },
+  offThread: offThread(import.meta.url, "content", preparePutInventory),
   async handle(ctx, input) {
     const instanceId = String(input.InstanceId);
     await targetNode(ctx, instanceId);
