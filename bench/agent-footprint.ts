@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { CreateActivationCommand, DescribeInstanceInformationCommand } from "@aws-sdk/client-ssm";
 import { startServer, type TestServer } from "../test/harness/server.js";
 import { repoRoot } from "../test/harness/paths.js";
+import { sampleProcess } from "./proc.js";
 import { machine, writeSection } from "./results.js";
 
 /**
@@ -34,16 +35,6 @@ function treeBytes(path: string): number {
   return readdirSync(path).reduce((n, e) => n + treeBytes(join(path, e)), 0);
 }
 
-function vmRssKiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-}
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(f[11]) + Number(f[12]);
-}
-
 /** The agent's process and every process under it (it runs none at idle; counted if it did). */
 function tree(pid: number): number[] {
   const out = [pid];
@@ -62,9 +53,9 @@ function tree(pid: number): number[] {
 async function bareNodeRssMiB(): Promise<number> {
   const bare = spawn(process.execPath, ["-e", "setTimeout(() => {}, 4000)"], { stdio: "ignore" });
   await new Promise((r) => setTimeout(r, 2_000));
-  const kib = vmRssKiB(bare.pid as number);
+  const mib = sampleProcess(bare.pid as number).rssMiB;
   bare.kill();
-  return kib / 1024;
+  return mib;
 }
 
 /**
@@ -80,9 +71,9 @@ async function tlsNodeRssMiB(server: TestServer): Promise<number> {
   ].join("\n");
   const probe = spawn(process.execPath, ["-e", code, server.tlsEndpoint, server.caFile], { stdio: "ignore", env: { ...process.env, MALLOC_ARENA_MAX: "1" } });
   await new Promise((r) => setTimeout(r, 3_000));
-  const kib = vmRssKiB(probe.pid as number);
+  const mib = sampleProcess(probe.pid as number).rssMiB;
   probe.kill();
-  return kib / 1024;
+  return mib;
 }
 
 /** An agent's process and those under it, idle. */
@@ -182,19 +173,20 @@ async function idleOnline(server: TestServer, id: string, pid: number, log: () =
   }
   await new Promise((r) => setTimeout(r, 5_000)); // settle after start-up
   const pids = () => tree(pid);
-  const t0 = pids().reduce((n, p) => n + cpuTicks(p), 0);
+  const cpu = () => pids().reduce((n, p) => n + sampleProcess(p).cpu, 0);
+  const t0 = cpu();
   const rss: number[] = [];
   let processes = 1;
   for (let s = 0; s < IDLE_SECONDS; s++) {
     await new Promise((r) => setTimeout(r, 1_000));
     const all = pids();
     processes = all.length;
-    rss.push(all.reduce((n, p) => n + vmRssKiB(p), 0));
+    rss.push(all.reduce((n, p) => n + sampleProcess(p).rssMiB, 0));
   }
-  const t1 = pids().reduce((n, p) => n + cpuTicks(p), 0);
+  const t1 = cpu();
   return {
-    rssMiB: { mean: rss.reduce((a, b) => a + b, 0) / rss.length / 1024, max: Math.max(...rss) / 1024 },
-    cpuPercent: ((t1 - t0) / 100 / IDLE_SECONDS) * 100,
+    rssMiB: { mean: rss.reduce((a, b) => a + b, 0) / rss.length, max: Math.max(...rss) },
+    cpuPercent: ((t1 - t0) / IDLE_SECONDS) * 100,
     processes,
   };
 }
