@@ -137,7 +137,6 @@ async function dispatch(services: Services, cmd: CommandRow, inv: InvocationStat
 
 /** Recounts the command from its invocations; publishes the status-change event when Status changed. */
 export async function refreshCommandStatus(services: Services, commandId: string): Promise<void> {
-  const d = commandDb(services.db);
   for (let attempt = 0; attempt < 5; attempt++) {
     const cmd = await getCommand(services.db, commandId);
     if (!cmd || cmd.finished_at !== null) return;
@@ -151,27 +150,32 @@ export async function refreshCommandStatus(services: Services, commandId: string
     const counts = countInvocations(summaries);
     const final = tally.every((t) => isTerminal(t.status_details));
     const now = services.clock.now();
-    const r = await d
-      .updateTable("commands_commands")
-      .set({
-        status: next.status,
-        status_details: next.details,
-        target_count: counts.targetCount,
-        completed_count: counts.completedCount,
-        error_count: counts.errorCount,
-        delivery_timed_out_count: counts.deliveryTimedOutCount,
-        finished_at: final ? now : null,
-      })
-      .where("command_id", "=", commandId)
-      .where("status", "=", cmd.status)
-      .where("status_details", "=", cmd.status_details)
-      .where("completed_count", "=", cmd.completed_count)
-      .where("finished_at", "is", null)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) continue;
-    if (next.status !== cmd.status) {
-      await publishCommandStatus(services, cmd, next.status, await listInvocationNodes(services.db, commandId), now);
-    }
+    // The new status and its event commit together: whoever sees the status can find the event.
+    const moved = await services.transaction(async (tx) => {
+      const r = await commandDb(tx.db)
+        .updateTable("commands_commands")
+        .set({
+          status: next.status,
+          status_details: next.details,
+          target_count: counts.targetCount,
+          completed_count: counts.completedCount,
+          error_count: counts.errorCount,
+          delivery_timed_out_count: counts.deliveryTimedOutCount,
+          finished_at: final ? now : null,
+        })
+        .where("command_id", "=", commandId)
+        .where("status", "=", cmd.status)
+        .where("status_details", "=", cmd.status_details)
+        .where("completed_count", "=", cmd.completed_count)
+        .where("finished_at", "is", null)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) !== 1) return false;
+      if (next.status !== cmd.status) {
+        await publishCommandStatus(services, cmd, next.status, await listInvocationNodes(tx.db, commandId), now, tx.publish);
+      }
+      return true;
+    });
+    if (!moved) continue;
     return;
   }
 }
