@@ -51,7 +51,7 @@ node "$here/dist/openssm-agent.cjs" --version >/dev/null || fail "the agent's bu
 
 echo "installing into $prefix"
 mkdir -p "$prefix/dist"
-cp "$here/dist/openssm-agent.cjs" "$prefix/dist/openssm-agent.cjs"
+cp "$here/dist/openssm-agent.cjs" "$here/dist/yaml.cjs" "$prefix/dist/"
 cp "$here/dist-files/openssm-agent.service" "$prefix/openssm-agent.service"
 cp "$here/README.md" "$prefix/README.md" 2>/dev/null || true
 # package.json: the version the agent reports (its dependencies are in the bundle, but node-pty)

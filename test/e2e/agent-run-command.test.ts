@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { CreateDocumentCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
@@ -201,6 +201,20 @@ describe("openssm-agent: registration, Online, Run Command over MGS and over pol
       }),
     );
     const marker = join(agents.poll!.dataDir, "reboot-marker");
+    // A document in a YAML file on the node: the agent's YAML parser (loaded at its first use) reads it.
+    const localYaml = join(agents.poll!.dataDir, "local-doc.yaml");
+    writeFileSync(
+      localYaml,
+      [
+        "schemaVersion: '2.2'",
+        "description: local",
+        "mainSteps:",
+        "- action: aws:runShellScript",
+        "  name: local",
+        "  inputs:",
+        "    runCommand: ['echo from a YAML file']",
+      ].join("\n"),
+    );
     await ssm.send(
       new CreateDocumentCommand({
         Name: "e2e-Outer",
@@ -228,6 +242,7 @@ describe("openssm-agent: registration, Online, Run Command over MGS and over pol
               name: "nested",
               inputs: { documentType: "SSMDocument", documentPath: "e2e-Inner", documentParameters: '{"who":"{{ name }}"}' },
             },
+            { action: "aws:runDocument", name: "localYaml", inputs: { documentType: "LocalPath", documentPath: localYaml } },
             {
               action: "aws:runShellScript",
               name: "reboot",
@@ -253,6 +268,8 @@ describe("openssm-agent: registration, Online, Run Command over MGS and over pol
     assert.equal(plugins.hello.Output, "hello openssm\n");
     assert.equal(plugins.nested.Status, "Success");
     assert.equal(plugins.nested.Output, "inner says hi to openssm\n");
+    assert.equal(plugins.localYaml.Status, "Success", plugins.localYaml.Output);
+    assert.equal(plugins.localYaml.Output, "from a YAML file\n");
     assert.equal(plugins.reboot.Status, "Success");
     assert.equal(plugins.reboot.Output, "after reboot\n");
     assert.equal(plugins.fails.Status, "Failed");

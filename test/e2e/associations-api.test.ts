@@ -401,4 +401,45 @@ describe("State Manager: associations through the API, applied by nodes that rep
     );
     assert.equal(compliance.ComplianceItems?.find((i) => i.Id === id)?.Status, "NON_COMPLIANT");
   });
+  test("a node that took a run and went quiet past the document's execution timeout is freed: TimedOut, and the next application reaches it", async () => {
+    const node = await registerFakeNode(server, { Duty: "quiet" });
+    const id = await create({
+      Targets: [{ Key: "tag:Duty", Values: ["quiet"] }],
+      Parameters: { commands: ["true"], executionTimeout: ["300"] },
+      ScheduleExpression: "cron(0 0 1 1 ? *)",
+      ApplyOnlyAtCronInterval: true,
+    });
+    const targetsOf = async (executionId?: string) =>
+      ((await ssm.send(new DescribeAssociationExecutionTargetsCommand({ AssociationId: id, ExecutionId: executionId }))).AssociationExecutionTargets ?? []).map(
+        (t) => [t.Status, t.DetailedStatus],
+      );
+    const executions = async () => (await ssm.send(new DescribeAssociationExecutionsCommand({ AssociationId: id }))).AssociationExecutions ?? [];
+    await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));
+    const [first] = await executions();
+    const taken = await report(node, id, "InProgress");
+    assert.equal(taken.status, 200, JSON.stringify(taken.body));
+    // Still within the time a run may take (300 s and a 60 s grace): busy, so another application skips it.
+    await server.advanceClock(200);
+    await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));
+    const skipped = (await executions()).find((e) => e.ExecutionId !== first.ExecutionId);
+    assert.deepEqual(await targetsOf(skipped?.ExecutionId), [["Skipped", "PreviousApplicationInProgress"]]);
+    assert.equal((await listed(node)).find((a) => a.AssociationId === id)?.DetailedStatus, "InProgress");
+    // Past it: the run ends TimedOut, the node is no longer busy.
+    await server.advanceClock(200);
+    await eventually(async () => ((await targetsOf(first.ExecutionId))[0][0] === "TimedOut" ? true : undefined), { what: "the quiet run TimedOut" });
+    assert.deepEqual(await targetsOf(first.ExecutionId), [["TimedOut", "TimedOut"]]);
+    // Its execution ends as one whose node failed.
+    assert.equal((await executions()).find((e) => e.ExecutionId === first.ExecutionId)?.Status, "Failed");
+    const status = (await ssm.send(new DescribeInstanceAssociationsStatusCommand({ InstanceId: node.instanceId }))).InstanceAssociationStatusInfos?.find(
+      (i) => i.AssociationId === id,
+    );
+    assert.equal(status?.Status, "TimedOut");
+    assert.match(String(status?.ExecutionSummary), /no outcome within 360 s/);
+    await ssm.send(new StartAssociationsOnceCommand({ AssociationIds: [id] }));
+    const next = (await executions())[0];
+    assert.deepEqual(await targetsOf(next.ExecutionId), [["Pending", "Pending"]]);
+    const offered = (await listed(node)).find((a) => a.AssociationId === id);
+    assert.equal(offered?.DetailedStatus, "Pending");
+    assert.equal(offered?.ExecutionId, next.ExecutionId);
+  });
 });

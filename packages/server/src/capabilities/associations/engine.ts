@@ -264,6 +264,31 @@ export async function timeOutExecution(tx: Tx, a: AssociationRow, executionId: s
     .execute();
 }
 
+/**
+ * A node took a run (reported it InProgress) and reported nothing since for longer than the run may
+ * last: its agent stopped mid-run (a crash, a reinstall) and will not report its outcome. The run is
+ * TimedOut, as Run Command's ExecutionTimedOut, so the node is no longer busy with it and the next
+ * application reaches it. An outcome the node reports later is recorded as a run of its own.
+ */
+export async function endQuietRun(
+  tx: Tx,
+  a: AssociationRow,
+  executionId: string,
+  instanceId: string,
+  allowedSeconds: number,
+  now: number,
+  nudges: Nudges,
+): Promise<boolean> {
+  const target = await targetOf(tx.db, executionId, instanceId);
+  const row = await instanceRow(tx.db, a.association_id, instanceId);
+  if (!target || target.status !== "InProgress" || target.updated_at + allowedSeconds * 1000 > now || row?.execution_id !== executionId) return false;
+  const work = newBatchWork();
+  const summary = `The node reported no outcome within ${allowedSeconds} s of taking the run (the document's execution timeout and a grace); it is free for the next application.`;
+  await recordReport(tx, a, instanceId, { status: "TimedOut", executedAt: now, summary }, now, nudges, work);
+  await finishBatch(tx, work, now, nudges);
+  return true;
+}
+
 /** What the node reports about one application (UpdateInstanceAssociationStatus). */
 export interface Report {
   status: string;

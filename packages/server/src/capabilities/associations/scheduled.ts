@@ -3,9 +3,11 @@ import { createRequestContext } from "../../http/request-context.js";
 import type { RequestContext, Services } from "../../runtime.js";
 import type { Scope } from "../../storage/scope.js";
 import { calendarState } from "../calendar/index.js";
-import { attachNodes, type Nudges, refreshNodeSummaries, sendNudges, startExecution, timeOutExecution } from "./engine.js";
+import { EXECUTION_GRACE_MS, executionTimeoutSeconds } from "../commands/index.js";
+import { getDocumentForExecution, resolveParameters } from "../documents/index.js";
+import { attachNodes, endQuietRun, type Nudges, refreshNodeSummaries, sendNudges, startExecution, timeOutExecution } from "./engine.js";
 import { appliesAtOnce, nextRun } from "./spec.js";
-import { allAssociations, dueAssociations, instanceIdsOf, openExecutions, specOf } from "./store.js";
+import { type AssociationRow, allAssociations, dueAssociations, instanceIdsOf, openExecutions, quietTakenRuns, specOf } from "./store.js";
 import { associationDb } from "./tables.js";
 import { targetNodes } from "./targets.js";
 
@@ -121,11 +123,51 @@ async function enforceDurations(services: Services, now: number, nudges: Nudges)
   }
 }
 
+/**
+ * How long a node may hold a run of the association without a word: the document's execution
+ * timeout with the association's parameters (as Run Command computes it), and Run Command's grace.
+ */
+async function runAllowanceSeconds(services: Services, a: AssociationRow): Promise<number> {
+  const spec = specOf(a);
+  const ctx = stateManagerContext(services, { accountId: a.account_id, region: a.region });
+  const doc = await getDocumentForExecution(ctx, a.name, spec.DocumentVersion);
+  // A parameter the schedule cannot resolve (an {{ssm:...}} reference it may not read) counts as given.
+  const resolved = await resolveParameters(ctx, doc, spec.Parameters).catch(() => ({ ...spec.Parameters }));
+  return executionTimeoutSeconds(doc, resolved) + EXECUTION_GRACE_MS / 1000;
+}
+
+/** Frees the nodes that took a run and went quiet for longer than it may last (endQuietRun). */
+async function endQuietRuns(services: Services, now: number, nudges: Nudges): Promise<void> {
+  const quiet = await quietTakenRuns(services.db, now - EXECUTION_GRACE_MS);
+  if (!quiet.length) return;
+  const byId = new Map((await allAssociations(services.db)).map((a) => [a.association_id, a]));
+  const allowed = new Map<string, number>();
+  for (const run of quiet) {
+    const a = byId.get(run.association_id);
+    if (!a) continue;
+    let seconds = allowed.get(a.association_id);
+    if (seconds === undefined) {
+      try {
+        seconds = await runAllowanceSeconds(services, a);
+      } catch (err) {
+        // The document is gone: its runs may not last longer than the longest a step may run (48 h).
+        services.log.warn({ err, associationId: a.association_id }, "the association's document could not be read: its quiet runs end after 48 hours");
+        seconds = 172_800 + EXECUTION_GRACE_MS / 1000;
+      }
+      allowed.set(a.association_id, seconds);
+    }
+    if (run.updated_at + seconds * 1000 > now) continue;
+    const allowedSeconds = seconds;
+    await services.transaction((tx) => endQuietRun(tx, a, run.execution_id, run.instance_id, allowedSeconds, now, nudges));
+  }
+}
+
 /** State Manager's periodic work: due schedules, then target changes; nodes are nudged after the commits. */
 export async function stateManagerTick(services: Services, now: number): Promise<void> {
   const nudges: Nudges = new Map();
   try {
     await enforceDurations(services, now, nudges);
+    await endQuietRuns(services, now, nudges);
     await runDue(services, now, nudges);
     await reconcile(services, now, nudges);
   } finally {

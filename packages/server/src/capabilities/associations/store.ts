@@ -142,6 +142,25 @@ export function openExecutions(db: AnyDb): Promise<ExecutionRow[]> {
   return associationDb(db).selectFrom("association_executions").selectAll().where("finished_at", "is", null).execute();
 }
 
+/**
+ * Runs that nodes took (reported InProgress) in open executions and have not reported on since
+ * `before`: the execution's index finds its InProgress targets, so a quiet fleet costs one lookup per
+ * open execution.
+ */
+export function quietTakenRuns(
+  db: AnyDb,
+  before: number,
+): Promise<{ association_id: string; execution_id: string; instance_id: string; updated_at: number }[]> {
+  return associationDb(db)
+    .selectFrom("association_executions as e")
+    .innerJoin("association_targets as t", "t.execution_id", "e.execution_id")
+    .select(["t.association_id", "t.execution_id", "t.instance_id", "t.updated_at"])
+    .where("e.finished_at", "is", null)
+    .where("t.status", "=", "InProgress")
+    .where("t.updated_at", "<", before)
+    .execute();
+}
+
 export function executionsOf(db: AnyDb, associationId: string): Promise<ExecutionRow[]> {
   return associationDb(db)
     .selectFrom("association_executions")

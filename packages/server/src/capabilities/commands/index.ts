@@ -94,3 +94,5 @@ export async function commandStatus(services: Services, commandId: string): Prom
   return row ? { status: row.status, statusDetails: row.status_details, finished: row.finished_at !== null } : undefined;
 }
 export { concurrencyLimit, errorLimit } from "./rate-control.js";
+export { EXECUTION_GRACE_MS } from "./agent-replies.js";
+export { executionTimeoutSeconds } from "./document-payload.js";
