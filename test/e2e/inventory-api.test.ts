@@ -330,6 +330,30 @@ describe("Inventory: PutInventory, GetInventory filters and aggregators, schemas
     const altered = await fetch(new URL("/", server.endpoint), { method: "POST", headers, body: text.replace("bulk-0001", "bulk-000X") });
     assert.equal(altered.status, 400);
     assert.equal(((await altered.json()) as { __type: string }).__type, "InvalidSignatureException");
+    // a large body from a caller whose key is unknown is refused before any thread reads it
+    const threadJobs = async () =>
+      [...(await (await fetch(new URL("/metrics", server.endpoint))).text()).matchAll(/openssm_body_thread_jobs_total\{[^}]*\} (\d+)/g)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
+    const jobsBefore = await threadJobs();
+    const stranger = await fetch(new URL("/", server.endpoint), {
+      method: "POST",
+      headers: signRequest(
+        {
+          method: "POST",
+          url: new URL("/", server.endpoint),
+          body: text,
+          headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "AmazonSSM.PutInventory" },
+        },
+        { accessKeyId: "AKIAUNKNOWNKEY000000", secretAccessKey: "not-a-secret" },
+        "us-east-1",
+        "ssm",
+      ),
+      body: text,
+    });
+    assert.equal(((await stranger.json()) as { __type: string }).__type, "UnrecognizedClientException");
+    assert.equal(await threadJobs(), jobsBefore);
     const listed = await ssm.send(new ListInventoryEntriesCommand({ InstanceId: n.instanceId, TypeName: "AWS:Application", MaxResults: 2 }));
     assert.deepEqual(
       listed.Entries?.map((e) => e.Name),

@@ -106,9 +106,12 @@ export class Dispatcher implements InternalApi {
       }
       model = entry.model;
       // A large body of an operation that prepares off the event loop goes to a body thread first; its
-      // payload hash then serves SigV4. Refusals of the body still come after authentication.
+      // payload hash then serves SigV4. Only a caller whose credentials check out up to the signature
+      // gets its body read there; refusals of the body still come after authentication.
+      const offThread = def?.offThread && modelled && req.body.length >= OFF_THREAD_BYTES;
+      if (offThread && !def?.anonymous) await this.authenticator.precheck(req, entry.signingName ?? entry.service);
       const thread =
-        def?.offThread && modelled && req.body.length >= OFF_THREAD_BYTES
+        offThread && def?.offThread
           ? await this.bodyThreads.run({
               model: entry.service as BodyJob["model"],
               operation: name,

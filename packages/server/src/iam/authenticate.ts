@@ -83,6 +83,28 @@ export class Authenticator {
    * endpoint answers (ssm, kms, ec2messages, ssmmessages, sts).
    */
   async authenticate(req: SignableRequest, service: string): Promise<Authenticated> {
+    const { auth, amzDate } = this.signedFor(req, service);
+    for (const scheme of this.schemes) {
+      const k = await scheme(req, auth, amzDate);
+      if (k) return { key: k, region: auth.region, service: auth.service };
+    }
+    const key = await this.storedKey(req, auth);
+    verifyHmacSignature(req, auth, key.secret, amzDate);
+    return { key, region: auth.region, service: auth.service };
+  }
+
+  /**
+   * Everything `authenticate` checks but the signature itself (which covers the body's hash): the
+   * Authorization header, its scope and time, and a stored, active access key with its session token.
+   * A large body is read only for a caller who passes this. Another scheme's credentials (a node's RSA
+   * key) do not pass: they sign none of the operations whose bodies are read apart.
+   */
+  async precheck(req: SignableRequest, service: string): Promise<void> {
+    await this.storedKey(req, this.signedFor(req, service).auth);
+  }
+
+  /** The Authorization header, parsed, scoped to `service` and an allowed region, and in time. */
+  private signedFor(req: SignableRequest, service: string): { auth: ParsedAuthorization; amzDate: string } {
     const header = req.headers.authorization;
     const value = Array.isArray(header) ? header[0] : header;
     if (!value) throw new ApiError("MissingAuthenticationTokenException", "Missing Authentication Token", 400);
@@ -90,11 +112,11 @@ export class Authenticator {
     this.checkScope(req, auth, service);
     // The 15-minute skew window is about the caller's real clock, so it uses wall time even when
     // a test has moved the server's clock (which still decides when temporary credentials expire).
-    const amzDate = requestTime(req, auth, Date.now());
-    for (const scheme of this.schemes) {
-      const k = await scheme(req, auth, amzDate);
-      if (k) return { key: k, region: auth.region, service: auth.service };
-    }
+    return { auth, amzDate: requestTime(req, auth, Date.now()) };
+  }
+
+  /** The stored access key the request names: active, and with its session token when it has one. */
+  private async storedKey(req: SignableRequest, auth: ParsedAuthorization): Promise<ResolvedKey> {
     const key = await this.lookup(auth.accessKeyId);
     if (!key || key.status !== "Active") {
       throw new ApiError("UnrecognizedClientException", "The security token included in the request is invalid.");
@@ -109,8 +131,7 @@ export class Authenticator {
         throw new ApiError("ExpiredTokenException", "The security token included in the request is expired");
       }
     }
-    verifyHmacSignature(req, auth, key.secret, amzDate);
-    return { key, region: auth.region, service: auth.service };
+    return key;
   }
 
   /** What the signature is scoped to and covers, checked before any key is looked up. */
