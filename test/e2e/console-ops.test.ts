@@ -61,7 +61,7 @@ describe(
       await admin.getByLabel("Target tag").fill(`${TAG.Key}=${TAG.Value}`);
       await admin.getByLabel("Parameters").fill('{"commands":["echo console-association"]}');
       await admin.getByRole("button", { name: "Create association" }).click();
-      await admin.getByRole("heading", { name: "Association", level: 2 }).waitFor();
+      await admin.getByRole("heading", { name: "Association", exact: true, level: 2 }).waitFor();
       const [created] = (await server.ssm().send(new ListAssociationsCommand({}))).Associations ?? [];
       assert.ok(created?.AssociationId, "the association exists");
       await admin.getByRole("heading", { name: created.AssociationId, level: 1 }).waitFor();

@@ -10,6 +10,7 @@ import {
   putPolicy,
 } from "../../iam/principals.js";
 import type { ServerSlot, Services } from "../../runtime.js";
+import type { AnyDb } from "../../storage/database.js";
 import { newSessionToken } from "./ids.js";
 import { NODE_POLICY_NAME, nodePolicy } from "./node-policy.js";
 import { type InstanceRow, nodeDb } from "./tables.js";
@@ -68,11 +69,13 @@ export async function issueNodeCredentials(services: Services, row: InstanceRow,
   return { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, sessionToken, expiresAt };
 }
 
-/** Removes every credential of a node at once (deregistration): stored keys, policy, principal, cached keys. */
-export async function revokeNodeCredentials(services: Services, row: InstanceRow): Promise<void> {
-  const arns = new Set([nodePrincipalArn(row), ...(row.principal_arn ? [row.principal_arn] : [])]);
-  for (const arn of arns) {
-    await deletePrincipal(services.db, arn);
-    invalidateCachedKeys(services, arn);
-  }
+/**
+ * Removes every credential of a node at once (deregistration): stored keys, policy and principal, in
+ * `db` (the deregistration's transaction). Returns the principals, whose cached keys the caller drops
+ * (invalidateCachedKeys) once that has committed.
+ */
+export async function deleteNodeCredentials(db: AnyDb, row: InstanceRow): Promise<string[]> {
+  const arns = [...new Set([nodePrincipalArn(row), ...(row.principal_arn ? [row.principal_arn] : [])])];
+  for (const arn of arns) await deletePrincipal(db, arn);
+  return arns;
 }

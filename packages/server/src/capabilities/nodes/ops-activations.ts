@@ -79,35 +79,35 @@ export const createActivation = op<CreateActivationRequest, CreateActivationResu
       throw new ApiError("InvalidParameters", "IamRole is empty; name the IAM role the registered nodes assume (for example SSMServiceRole).");
     const activationId = randomUUID();
     const code = newActivationCode();
-    await nodeDb(ctx.services.db)
-      .insertInto("nodes_activations")
-      .values({
-        activation_id: activationId,
-        account_id: ctx.accountId,
-        region: ctx.region,
-        code_hash: hashActivationCode(code),
-        description: input.Description ?? null,
-        default_instance_name: input.DefaultInstanceName ?? null,
-        iam_role: iamRole,
-        registration_limit: input.RegistrationLimit ?? 1,
-        registrations_count: 0,
-        expiration_date: expiration,
-        created_date: now,
-        tags: JSON.stringify(tags),
-        registration_metadata: JSON.stringify(input.RegistrationMetadata ?? []),
-        deleted_at: null,
-      })
-      .execute();
-    await ctx.services.events.publish(
-      {
+    // The activation and its event commit together.
+    await ctx.services.transaction(async (tx) => {
+      await nodeDb(tx.db)
+        .insertInto("nodes_activations")
+        .values({
+          activation_id: activationId,
+          account_id: ctx.accountId,
+          region: ctx.region,
+          code_hash: hashActivationCode(code),
+          description: input.Description ?? null,
+          default_instance_name: input.DefaultInstanceName ?? null,
+          iam_role: iamRole,
+          registration_limit: input.RegistrationLimit ?? 1,
+          registrations_count: 0,
+          expiration_date: expiration,
+          created_date: now,
+          tags: JSON.stringify(tags),
+          registration_metadata: JSON.stringify(input.RegistrationMetadata ?? []),
+          deleted_at: null,
+        })
+        .execute();
+      tx.publish({
         "detail-type": "SSM Activation State Change",
         account: ctx.accountId,
         region: ctx.region,
         resources: [activationArn(ctx, activationId)],
         detail: { "activation-id": activationId, state: "Created", "iam-role": iamRole, "registration-limit": input.RegistrationLimit ?? 1 },
-      },
-      now,
-    );
+      });
+    });
     return { ActivationId: activationId, ActivationCode: code };
   },
 });
@@ -165,17 +165,23 @@ export const deleteActivation = op<DeleteActivationRequest, object>({
       throw new ApiError("InvalidActivationId", `Activation ${id} does not exist in ${ctx.region}; check the ActivationId (DescribeActivations lists them).`);
     if (row.deleted_at !== null) throw new ApiError("InvalidActivation", `Activation ${id} was already deleted.`);
     const now = ctx.now().getTime();
-    await db.updateTable("nodes_activations").set({ deleted_at: now }).where("activation_id", "=", id).execute();
-    await ctx.services.events.publish(
-      {
+    // Deleted once (two concurrent deletes: the second is refused) and its event with it.
+    await ctx.services.transaction(async (tx) => {
+      const done = await nodeDb(tx.db)
+        .updateTable("nodes_activations")
+        .set({ deleted_at: now })
+        .where("activation_id", "=", id)
+        .where("deleted_at", "is", null)
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) throw new ApiError("InvalidActivation", `Activation ${id} was already deleted.`);
+      tx.publish({
         "detail-type": "SSM Activation State Change",
         account: ctx.accountId,
         region: ctx.region,
         resources: [activationArn(ctx, id)],
         detail: { "activation-id": id, state: "Deleted" },
-      },
-      now,
-    );
+      });
+    });
     return {};
   },
 });

@@ -2,7 +2,7 @@ import type { DeregisterManagedInstanceRequest, UpdateManagedInstanceRoleRequest
 import { ApiError } from "../../errors.js";
 import { op, type RequestContext } from "../../runtime.js";
 import { deleteAllTags, getTags } from "../tags/store.js";
-import { revokeNodeCredentials } from "./credentials.js";
+import { deleteNodeCredentials, invalidateCachedKeys } from "./credentials.js";
 import { announceNodeDeregistered } from "../../agents/index.js";
 import { findInstance, forgetTouches, NODE_RESOURCE_TYPE, nodeArn } from "./store.js";
 import { nodeDb } from "./tables.js";
@@ -32,27 +32,29 @@ export const deregisterManagedInstance = op<DeregisterManagedInstanceRequest, ob
   async handle(ctx, input) {
     const row = await registeredNode(ctx, String(input.InstanceId));
     const now = ctx.now().getTime();
-    const done = await nodeDb(ctx.services.db)
-      .updateTable("nodes_instances")
-      .set({ deregistered_at: now, principal_arn: null })
-      .where("instance_id", "=", row.instance_id)
-      .where("deregistered_at", "is", null)
-      .executeTakeFirst();
-    if (Number(done.numUpdatedRows) !== 1) throw new ApiError("InvalidInstanceId", `Managed node ${row.instance_id} was already deregistered.`);
-    await revokeNodeCredentials(ctx.services, row);
-    await deleteAllTags(ctx.services.db, ctx, NODE_RESOURCE_TYPE, row.instance_id);
-    forgetTouches(ctx.services, row.instance_id);
-    announceNodeDeregistered(ctx.services, { accountId: ctx.accountId, region: ctx.region }, row.instance_id);
-    await ctx.services.events.publish(
-      {
+    // The node's row, credentials, tags and its event change together.
+    const revoked = await ctx.services.transaction(async (tx) => {
+      const done = await nodeDb(tx.db)
+        .updateTable("nodes_instances")
+        .set({ deregistered_at: now, principal_arn: null })
+        .where("instance_id", "=", row.instance_id)
+        .where("deregistered_at", "is", null)
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) throw new ApiError("InvalidInstanceId", `Managed node ${row.instance_id} was already deregistered.`);
+      const principals = await deleteNodeCredentials(tx.db, row);
+      await deleteAllTags(tx.db, ctx, NODE_RESOURCE_TYPE, row.instance_id);
+      tx.publish({
         "detail-type": "SSM Managed Instance Registration",
         account: ctx.accountId,
         region: ctx.region,
         resources: [nodeArn(ctx, row.instance_id)],
         detail: { "instance-id": row.instance_id, state: "Deregistered" },
-      },
-      now,
-    );
+      });
+      return principals;
+    });
+    for (const arn of revoked) invalidateCachedKeys(ctx.services, arn);
+    forgetTouches(ctx.services, row.instance_id);
+    announceNodeDeregistered(ctx.services, { accountId: ctx.accountId, region: ctx.region }, row.instance_id);
     return {};
   },
 });

@@ -58,65 +58,65 @@ export const registerManagedInstance = op<RegisterInput, { InstanceId: string }>
         `Activation ${activationId} expired at ${new Date(activation.expiration_date).toISOString()}; create a new activation.`,
       );
     }
-    // Take one registration atomically, so concurrent registrations never exceed the limit.
-    const taken = await db
-      .updateTable("nodes_activations")
-      .set((eb) => ({ registrations_count: eb("registrations_count", "+", 1) }))
-      .where("activation_id", "=", activationId)
-      .where("deleted_at", "is", null)
-      .whereRef("registrations_count", "<", "registration_limit")
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) !== 1) {
-      throw new ApiError(
-        "InvalidActivation",
-        `Activation ${activationId} has reached its registration limit of ${activation.registration_limit}; create a new activation (or deregister unused nodes and use a new one).`,
-      );
-    }
+    // One registration is taken, the node recorded with its tags, and its event published together;
+    // taking it is a conditional update, so concurrent registrations never exceed the limit.
     const instanceId = newInstanceId();
     const scope = { accountId: activation.account_id, region: activation.region };
-    await db
-      .insertInto("nodes_instances")
-      .values({
-        instance_id: instanceId,
-        account_id: scope.accountId,
-        region: scope.region,
-        activation_id: activationId,
-        iam_role: activation.iam_role,
-        name: activation.default_instance_name,
-        public_key: publicKey,
-        public_key_type: publicKeyType ?? "Rsa",
-        fingerprint,
-        key_updated_at: now,
-        registered_at: now,
-        deregistered_at: null,
-        principal_arn: null,
-        last_ping_at: null,
-        agent_name: null,
-        agent_version: null,
-        platform_type: null,
-        platform_name: null,
-        platform_version: null,
-        computer_name: null,
-        ip_address: null,
-        info: "{}",
-        association_status: null,
-        last_association_at: null,
-        last_successful_association_at: null,
-        association_overview: null,
-      })
-      .execute();
-    const tags = JSON.parse(activation.tags) as { Key: string; Value: string }[];
-    if (tags.length) await putTags(ctx.services.db, scope, NODE_RESOURCE_TYPE, instanceId, tags);
-    await ctx.services.events.publish(
-      {
+    await ctx.services.transaction(async (tx) => {
+      const taken = await nodeDb(tx.db)
+        .updateTable("nodes_activations")
+        .set((eb) => ({ registrations_count: eb("registrations_count", "+", 1) }))
+        .where("activation_id", "=", activationId)
+        .where("deleted_at", "is", null)
+        .whereRef("registrations_count", "<", "registration_limit")
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) !== 1) {
+        throw new ApiError(
+          "InvalidActivation",
+          `Activation ${activationId} has reached its registration limit of ${activation.registration_limit}; create a new activation (or deregister unused nodes and use a new one).`,
+        );
+      }
+      await nodeDb(tx.db)
+        .insertInto("nodes_instances")
+        .values({
+          instance_id: instanceId,
+          account_id: scope.accountId,
+          region: scope.region,
+          activation_id: activationId,
+          iam_role: activation.iam_role,
+          name: activation.default_instance_name,
+          public_key: publicKey,
+          public_key_type: publicKeyType ?? "Rsa",
+          fingerprint,
+          key_updated_at: now,
+          registered_at: now,
+          deregistered_at: null,
+          principal_arn: null,
+          last_ping_at: null,
+          agent_name: null,
+          agent_version: null,
+          platform_type: null,
+          platform_name: null,
+          platform_version: null,
+          computer_name: null,
+          ip_address: null,
+          info: "{}",
+          association_status: null,
+          last_association_at: null,
+          last_successful_association_at: null,
+          association_overview: null,
+        })
+        .execute();
+      const tags = JSON.parse(activation.tags) as { Key: string; Value: string }[];
+      if (tags.length) await putTags(tx.db, scope, NODE_RESOURCE_TYPE, instanceId, tags);
+      tx.publish({
         "detail-type": "SSM Managed Instance Registration",
         account: scope.accountId,
         region: scope.region,
         resources: [nodeArn(scope, instanceId)],
         detail: { "instance-id": instanceId, "activation-id": activationId, state: "Registered" },
-      },
-      now,
-    );
+      });
+    });
     return { InstanceId: instanceId };
   },
 });

@@ -1,3 +1,4 @@
+import type { EventInput } from "../../events/bus.js";
 import type { Services } from "../../runtime.js";
 import type { ScheduledJob } from "../../scheduler/scheduler.js";
 import { deleteAllTags } from "../tags/index.js";
@@ -50,22 +51,27 @@ async function enforce(services: Services, head: HeadRow, now: number): Promise<
   const expiration = policies.find((p) => p.type === "Expiration");
   if (expiration?.at !== undefined && expiration.at <= now) return expire(services, head, expiration, now);
   const updated: StoredPolicy[] = [];
+  const notices: EventInput[] = [];
   for (const p of policies) {
     const due = policyDueAt(p, policies, lastModified);
     if (due !== undefined && due <= now && p.type !== "Expiration") {
-      await services.events.publish(policyAction(subjectOf(head), p, reasonFor(p, policies, head)), now);
+      notices.push(policyAction(subjectOf(head), p, reasonFor(p, policies, head)));
       updated.push({ ...p, status: "Finished" });
     } else updated.push(p);
   }
-  // Only if nobody wrote a new version meanwhile (that write recomputed the schedule itself).
-  await pdb(services.db)
-    .updateTable("parameters")
-    .set({ policies: encodePolicies(updated), next_policy_at: nextPolicyAt(updated, lastModified) })
-    .where("account_id", "=", head.account_id)
-    .where("region", "=", head.region)
-    .where("name_key", "=", head.name_key)
-    .where("version", "=", head.version)
-    .execute();
+  // The notifications go out once, with the policies marked Finished, and only if nobody wrote a new
+  // version meanwhile (that write recomputed the schedule itself).
+  await services.transaction(async (tx) => {
+    const r = await pdb(tx.db)
+      .updateTable("parameters")
+      .set({ policies: encodePolicies(updated), next_policy_at: nextPolicyAt(updated, lastModified) })
+      .where("account_id", "=", head.account_id)
+      .where("region", "=", head.region)
+      .where("name_key", "=", head.name_key)
+      .where("version", "=", head.version)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 1) for (const notice of notices) tx.publish(notice);
+  });
 }
 
 /** The scheduler job that enforces parameter policies (reads time from the scheduler's clock). */
