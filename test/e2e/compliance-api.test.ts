@@ -160,4 +160,60 @@ describe("Compliance: PutComplianceItems COMPLETE and PARTIAL, listings with fil
     const e5 = await ssm.send(new ListComplianceItemsCommand({ ResourceTypes: ["Document"] })).catch((e) => e);
     assert.equal(e5.name, "InvalidResourceType");
   });
+  test("a large call (4,000 patch items) is parsed and checked on a body thread; its refusals keep AWS's names and fields", async () => {
+    const node = nodes[0];
+    const items = Array.from({ length: 4000 }, (_, i) => ({
+      Id: `KB${String(5_000_000 + i)}`,
+      Title: `Security update ${i} for the operating system`,
+      Severity: i % 7 === 0 ? "CRITICAL" : "MEDIUM",
+      Status: i % 5 === 0 ? "NON_COMPLIANT" : "COMPLIANT",
+      Details: { Classification: "SecurityUpdates", PatchState: i % 5 === 0 ? "Missing" : "Installed" },
+    }));
+    const base = {
+      ResourceId: node.instanceId,
+      ResourceType: "ManagedInstance",
+      ComplianceType: "Patch",
+      ExecutionSummary: { ExecutionTime: Date.now() / 1000, ExecutionId: "scan-1", ExecutionType: "Command" },
+      UploadType: "COMPLETE",
+    };
+    const put = await node.ssm("PutComplianceItems", { ...base, Items: items });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const listed = await ssm.send(
+      new ListComplianceItemsCommand({
+        ResourceIds: [node.instanceId],
+        Filters: [
+          { Key: "ComplianceType", Values: ["Patch"] },
+          { Key: "Status", Values: ["NON_COMPLIANT"] },
+        ],
+        MaxResults: 50,
+      }),
+    );
+    assert.equal(listed.ComplianceItems?.length, 50);
+    const oversized = await node.ssm("PutComplianceItems", {
+      ...base,
+      Items: items.map((item, i) => (i === 3000 ? { ...item, Details: { ...item.Details, Note: "x".repeat(4000) } } : item)),
+    });
+    assert.equal(oversized.body.__type, "ItemSizeLimitExceededException");
+    assert.equal(oversized.body.TypeName, "Patch");
+    assert.match(oversized.body.message ?? oversized.body.Message, /KB5003000/);
+    const duplicate = await node.ssm("PutComplianceItems", { ...base, Items: [...items, items[10]] });
+    assert.equal(duplicate.body.__type, "InvalidItemContentException");
+    const tooMuch = await node.ssm("PutComplianceItems", {
+      ...base,
+      Items: Array.from({ length: 400 }, (_, i) => ({ Id: `big-${i}`, Severity: "LOW", Status: "COMPLIANT", Details: { Text: "z".repeat(3000) } })),
+    });
+    assert.equal(tooMuch.body.__type, "TotalSizeLimitExceededException");
+    const metrics = await (await fetch(new URL("/metrics", server.endpoint))).text();
+    const jobs = (outcome: string) =>
+      Number(new RegExp(`openssm_body_thread_jobs_total\\{operation="PutComplianceItems",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    assert.equal(
+      jobs("prepared"),
+      1,
+      metrics
+        .split("\n")
+        .filter((l) => l.includes("body_thread"))
+        .join("\n"),
+    );
+    assert.equal(jobs("refused"), 3);
+  });
 });

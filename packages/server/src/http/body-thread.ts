@@ -34,7 +34,7 @@ async function run(job: BodyJob): Promise<BodyResult> {
     if (!v.ok) return { id: job.id, sha256, refused: { code: v.error, message: v.message } };
     return { id: job.id, sha256, input: (await preparer(job.module, job.export))(input) };
   } catch (e) {
-    if (e instanceof ApiError) return { id: job.id, sha256, refused: { code: e.code, message: e.message } };
+    if (e instanceof ApiError) return { id: job.id, sha256, refused: { code: e.code, message: e.message, status: e.status, fields: e.fields } };
     return { id: job.id, sha256, failed: (e as Error).stack ?? String(e) };
   }
 }

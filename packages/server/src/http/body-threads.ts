@@ -46,7 +46,7 @@ export interface BodyJob {
 
 export type BodyResult =
   | { id: number; sha256: string; input: unknown }
-  | { id: number; sha256: string; refused: { code: string; message: string } }
+  | { id: number; sha256: string; refused: { code: string; message: string; status?: number; fields?: Record<string, unknown> } }
   | { id: number; sha256: string; failed: string };
 
 /** The URL of a module beside the caller's, with the caller's extension (.ts when run from source). */

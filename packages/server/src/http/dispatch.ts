@@ -128,7 +128,7 @@ export class Dispatcher implements InternalApi {
       const auth = def?.anonymous
         ? { key: ANONYMOUS_KEY, region: "us-east-1" }
         : await this.authenticator.authenticate(signed, entry.signingName ?? entry.service);
-      if (thread && "refused" in thread) throw new ApiError(thread.refused.code, thread.refused.message);
+      if (thread && "refused" in thread) throw new ApiError(thread.refused.code, thread.refused.message, thread.refused.status, thread.refused.fields);
       const preparedOffThread = thread !== undefined && "input" in thread;
       input = preparedOffThread ? thread.input : parseBody(req.body);
       if (modelled && !preparedOffThread) {

@@ -15,19 +15,17 @@ import type {
 } from "@aws-sdk/client-ssm";
 import { nodeIdOf } from "../../agents/index.js";
 import { ApiError } from "../../errors.js";
+import { offThread } from "../../http/body-threads.js";
 import { pageOf } from "../../http/paging.js";
 import { ANY_RESOURCE, op, type RequestContext } from "../../runtime.js";
 import { inScope } from "../../storage/scope.js";
 import { type NodeFacts, nodeArn, nodeTags, registeredNodeFacts } from "../nodes/index.js";
 import { type ItemRow, SEVERITIES, type SummaryRow, shownId, typesOf, writeCompliance } from "./record.js";
+import { preparePutComplianceItems } from "./items-check.js";
 import { complianceDb } from "./tables.js";
 
 /** Custom: compliance types one resource may have. */
 const MAX_CUSTOM_TYPES = 10;
-/** The items of one call, as JSON. */
-const MAX_ITEMS_BYTES = 1024 * 1024;
-/** One item, as JSON. */
-const MAX_ITEM_BYTES = 4096;
 
 function epochMs(value: unknown): number {
   if (typeof value === "number") return value * 1000;
@@ -40,6 +38,7 @@ export const putComplianceItems = op<PutComplianceItemsRequest, PutComplianceIte
   service: "ssm",
   name: "PutComplianceItems",
   resources: (ctx, input) => [{ arn: nodeArn(ctx, String(input.ResourceId)), tags: () => nodeTags(ctx.services.db, ctx, String(input.ResourceId)) }],
+  offThread: offThread(import.meta.url, "items-check", preparePutComplianceItems),
   async handle(ctx, input) {
     const resourceType = String(input.ResourceType);
     const resourceId = String(input.ResourceId);
@@ -54,27 +53,8 @@ export const putComplianceItems = op<PutComplianceItemsRequest, PutComplianceIte
     if (!node) throw new ApiError("InvalidResourceId", `${resourceId} is not a registered managed node of this account in ${ctx.region}.`);
     const time = epochMs(input.ExecutionSummary?.ExecutionTime);
     if (Number.isNaN(time)) throw new ApiError("ValidationException", "ExecutionSummary.ExecutionTime is not a valid timestamp.");
+    // The items' own limits were checked by preparePutComplianceItems, where the body was parsed.
     const items = input.Items ?? [];
-    let total = 0;
-    for (const item of items) {
-      const size = Buffer.byteLength(JSON.stringify(item));
-      if (size > MAX_ITEM_BYTES) {
-        throw new ApiError(
-          "ItemSizeLimitExceededException",
-          `The compliance item ${item.Id ?? item.Title ?? ""} is ${size} bytes; an item may hold at most ${MAX_ITEM_BYTES}.`,
-          400,
-          {
-            TypeName: complianceType,
-          },
-        );
-      }
-      total += size;
-    }
-    if (total > MAX_ITEMS_BYTES)
-      throw new ApiError("TotalSizeLimitExceededException", `The items of this call hold ${total} bytes; send at most ${MAX_ITEMS_BYTES} per call.`);
-    const ids = items.map((i) => i.Id).filter((id): id is string => id !== undefined);
-    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
-    if (dup !== undefined) throw new ApiError("InvalidItemContentException", `The item Id ${dup} appears twice in Items.`);
     if (complianceType === "Association" && caller) {
       // The node's own report of its associations: State Manager already records association
       // compliance from UpdateInstanceAssociationStatus, with each association's ComplianceSeverity.
