@@ -224,5 +224,11 @@ describe("automation: child executions, webhooks, approval notifications", () =>
         }) || undefined,
       { what: "the execution's Success event at the webhook" },
     );
+    // The step ran again for each signal; its notification went out once.
+    const notifications = received
+      .filter((r) => r.path === "/events")
+      .map((r) => JSON.parse(r.body))
+      .filter((b) => b["detail-type"] === "Automation Approval Notification" && b.detail?.AutomationExecutionId === id);
+    assert.equal(notifications.length, 1);
   });
 });

@@ -192,6 +192,7 @@ export async function applyOutcome(t: Turn, row: StepRow, def: RunbookStep | und
         .execute();
       if (row.status !== stepStatus) tx.publish(stepEvent(t.exec, row, stepStatus, t.now));
       if (t.exec.status !== execStatus) tx.publish(executionEvent(t.exec, execStatus, t.now));
+      for (const event of outcome.events ?? []) tx.publish(event);
     });
     return wakeAt !== null && wakeAt <= t.now;
   }

@@ -1,3 +1,4 @@
+import type { EventInput } from "../../../events/bus.js";
 import type { Principal } from "../../../iam/principals.js";
 import { type Action, str } from "./types.js";
 
@@ -41,26 +42,27 @@ export function isApprover(state: Pick<ApprovalState, "approvers">, principal: P
 export const approveAction: Action = {
   async run(r) {
     const state: ApprovalState = r.state?.approvers ? r.state : { ...approversOf(r.inputs), decisions: [] };
-    if (!state.notified && r.inputs.NotificationArn !== undefined) {
-      await r.services.events.publish(
-        {
-          "detail-type": "Automation Approval Notification",
-          account: r.scope.accountId,
-          region: r.scope.region,
-          resources: [str(r.inputs.NotificationArn)],
-          detail: {
-            NotificationArn: str(r.inputs.NotificationArn),
-            AutomationExecutionId: r.exec.execution_id,
-            StepName: r.step.step_name,
-            StepExecutionId: r.step.step_execution_id,
-            Message: str(r.inputs.Message),
-            Approvers: state.approvers,
-            MinRequiredApprovals: state.minRequired,
-          },
-        },
-        r.now,
-      );
-    }
+    // Published with the step's first wait (in its transaction): once, however often the step runs.
+    const notify: EventInput[] =
+      !state.notified && r.inputs.NotificationArn !== undefined
+        ? [
+            {
+              "detail-type": "Automation Approval Notification",
+              account: r.scope.accountId,
+              region: r.scope.region,
+              resources: [str(r.inputs.NotificationArn)],
+              detail: {
+                NotificationArn: str(r.inputs.NotificationArn),
+                AutomationExecutionId: r.exec.execution_id,
+                StepName: r.step.step_name,
+                StepExecutionId: r.step.step_execution_id,
+                Message: str(r.inputs.Message),
+                Approvers: state.approvers,
+                MinRequiredApprovals: state.minRequired,
+              },
+            },
+          ]
+        : [];
     state.notified = true;
     const decisions = state.decisions.map((d) => ({ Approver: d.approver, Decision: d.decision, Comment: d.comment }));
     const rejected = state.decisions.find((d) => d.decision === "Reject");
@@ -73,6 +75,6 @@ export const approveAction: Action = {
     }
     const approvals = new Set(state.decisions.filter((d) => d.decision === "Approve").map((d) => d.approver)).size;
     if (approvals >= state.minRequired) return { kind: "success", outputs: { ApprovalStatus: "Approved", ApproverDecisions: decisions } };
-    return { kind: "wait", state, wakeAt: null, status: "Waiting" };
+    return { kind: "wait", state, wakeAt: null, status: "Waiting", events: notify };
   },
 };

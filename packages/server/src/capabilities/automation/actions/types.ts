@@ -1,3 +1,4 @@
+import type { EventInput } from "../../../events/bus.js";
 import type { Services } from "../../../runtime.js";
 import type { Scope } from "../../../storage/scope.js";
 import type { ExecutionIdentity } from "../identity.js";
@@ -51,6 +52,8 @@ export type ActionResult =
       wakeAt: number | null;
       /** Waiting: the step waits for a person (approval, pause); InProgress otherwise. */
       status?: "InProgress" | "Waiting";
+      /** Events published in the transaction that saves the wait (so they go out once, with it). */
+      events?: EventInput[];
     };
 
 export interface Action {
