@@ -108,18 +108,17 @@ export class Dispatcher implements InternalApi {
       // A large body of an operation that prepares off the event loop goes to a body thread first; its
       // payload hash then serves SigV4. Only a caller whose credentials check out up to the signature
       // gets its body read there; refusals of the body still come after authentication.
-      const offThread = def?.offThread && modelled && req.body.length >= OFF_THREAD_BYTES;
+      const offThread = modelled && req.body.length >= OFF_THREAD_BYTES ? def?.offThread : undefined;
       if (offThread && !def?.anonymous) await this.authenticator.precheck(req, entry.signingName ?? entry.service);
-      const thread =
-        offThread && def?.offThread
-          ? await this.bodyThreads.run({
-              model: entry.service as BodyJob["model"],
-              operation: name,
-              module: def.offThread.module,
-              export: def.offThread.export,
-              body: req.body,
-            })
-          : undefined;
+      const thread = offThread
+        ? await this.bodyThreads.run({
+            model: entry.service as BodyJob["model"],
+            operation: name,
+            module: offThread.module,
+            export: offThread.export,
+            body: req.body,
+          })
+        : undefined;
       if (thread) serverMetrics(this.services).bodyThread(name, "input" in thread ? "prepared" : "refused" in thread ? "refused" : "failed");
       if (thread && "failed" in thread)
         this.services.log.warn({ requestId, operation: name, err: thread.failed }, "a body thread failed; handling the body here");

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createRequestContext } from "../../http/request-context.js";
-import type { RequestContext, Services } from "../../runtime.js";
+import type { RequestContext, ServerSlot, Services } from "../../runtime.js";
 import type { Scope } from "../../storage/scope.js";
 import { calendarState } from "../calendar/index.js";
 import { EXECUTION_GRACE_MS, executionTimeoutSeconds } from "../commands/index.js";
 import { getDocumentForExecution, resolveParameters } from "../documents/index.js";
 import { attachNodes, endQuietRun, type Nudges, refreshNodeSummaries, sendNudges, startExecution, timeOutExecution } from "./engine.js";
 import { appliesAtOnce, nextRun } from "./spec.js";
-import { type AssociationRow, allAssociations, dueAssociations, instanceIdsOf, openExecutions, quietTakenRuns, specOf } from "./store.js";
+import { type AssociationRow, allAssociations, dueAssociations, type ExecutionRow, instanceIdsOf, openExecutions, quietTakenRuns, specOf } from "./store.js";
 import { associationDb } from "./tables.js";
 import { targetNodes } from "./targets.js";
 
@@ -84,8 +84,8 @@ async function runDue(services: Services, now: number, nudges: Nudges): Promise<
  * Keeps each association's nodes in step with its targets: a node that starts to match (registered
  * with matching tags, tagged later) gets the association at once; one that stops matching drops it.
  */
-async function reconcile(services: Services, now: number, nudges: Nudges): Promise<void> {
-  for (const a of await allAssociations(services.db)) {
+async function reconcile(services: Services, associations: AssociationRow[], now: number, nudges: Nudges): Promise<void> {
+  for (const a of associations) {
     const spec = specOf(a);
     const scope = { accountId: a.account_id, region: a.region };
     const nodes = await targetNodes(services.db, scope, spec.Targets ?? []);
@@ -110,66 +110,83 @@ async function reconcile(services: Services, now: number, nudges: Nudges): Promi
   }
 }
 
-/** Ends the executions that ran past their association's Duration. */
-async function enforceDurations(services: Services, now: number, nudges: Nudges): Promise<void> {
-  const open = await openExecutions(services.db);
-  if (!open.length) return;
-  const byId = new Map((await allAssociations(services.db)).map((a) => [a.association_id, a]));
+/** Ends the executions that ran past their association's Duration; returns those still open. */
+async function enforceDurations(
+  services: Services,
+  open: ExecutionRow[],
+  byId: Map<string, AssociationRow>,
+  now: number,
+  nudges: Nudges,
+): Promise<ExecutionRow[]> {
+  const still: ExecutionRow[] = [];
   for (const e of open) {
     const a = byId.get(e.association_id);
     const hours = a ? specOf(a).Duration : undefined;
-    if (!a || hours === undefined || e.created_at + hours * 3_600_000 > now) continue;
-    await services.transaction((tx) => timeOutExecution(tx, a, e.execution_id, now, nudges));
+    if (!a || hours === undefined || e.created_at + hours * 3_600_000 > now) still.push(e);
+    else await services.transaction((tx) => timeOutExecution(tx, a, e.execution_id, now, nudges));
   }
+  return still;
 }
+
+/** How long an association's runs may go quiet, per association version, kept a minute (a document's default version may change). */
+const ALLOWANCES: ServerSlot<Map<string, { seconds: number; until: number }>> = { name: "associations.run-allowances", create: () => new Map() };
+const ALLOWANCE_CACHE_MS = 60_000;
 
 /**
  * How long a node may hold a run of the association without a word: the document's execution
  * timeout with the association's parameters (as Run Command computes it), and Run Command's grace.
  */
-async function runAllowanceSeconds(services: Services, a: AssociationRow): Promise<number> {
+async function runAllowanceSeconds(services: Services, a: AssociationRow, now: number): Promise<number> {
+  const cache = services.own(ALLOWANCES);
+  const key = `${a.association_id}:${a.version}`;
+  const hit = cache.get(key);
+  if (hit && hit.until > now) return hit.seconds;
   const spec = specOf(a);
-  const ctx = stateManagerContext(services, { accountId: a.account_id, region: a.region });
-  const doc = await getDocumentForExecution(ctx, a.name, spec.DocumentVersion);
-  // A parameter the schedule cannot resolve (an {{ssm:...}} reference it may not read) counts as given.
-  const resolved = await resolveParameters(ctx, doc, spec.Parameters).catch(() => ({ ...spec.Parameters }));
-  return executionTimeoutSeconds(doc, resolved) + EXECUTION_GRACE_MS / 1000;
+  let seconds: number;
+  try {
+    const ctx = stateManagerContext(services, { accountId: a.account_id, region: a.region });
+    const doc = await getDocumentForExecution(ctx, a.name, spec.DocumentVersion);
+    // A parameter the schedule cannot resolve (an {{ssm:...}} reference it may not read) counts as given.
+    const resolved = await resolveParameters(ctx, doc, spec.Parameters).catch(() => ({ ...spec.Parameters }));
+    seconds = executionTimeoutSeconds(doc, resolved) + EXECUTION_GRACE_MS / 1000;
+  } catch (err) {
+    // The document is gone: its runs may not last longer than the longest a step may run (48 h).
+    services.log.warn({ err, associationId: a.association_id }, "the association's document could not be read: its quiet runs end after 48 hours");
+    seconds = 172_800 + EXECUTION_GRACE_MS / 1000;
+  }
+  if (cache.size > 10_000) cache.clear();
+  cache.set(key, { seconds, until: now + ALLOWANCE_CACHE_MS });
+  return seconds;
 }
 
-/** Frees the nodes that took a run and went quiet for longer than it may last (endQuietRun). */
-async function endQuietRuns(services: Services, now: number, nudges: Nudges): Promise<void> {
-  const quiet = await quietTakenRuns(services.db, now - EXECUTION_GRACE_MS);
-  if (!quiet.length) return;
-  const byId = new Map((await allAssociations(services.db)).map((a) => [a.association_id, a]));
-  const allowed = new Map<string, number>();
-  for (const run of quiet) {
-    const a = byId.get(run.association_id);
+/**
+ * Frees the nodes that took a run and went quiet for longer than it may last (endQuietRun): per open
+ * execution, only its runs quiet past that time are read, so runs still within it cost nothing.
+ */
+async function endQuietRuns(services: Services, open: ExecutionRow[], byId: Map<string, AssociationRow>, now: number, nudges: Nudges): Promise<void> {
+  for (const e of open) {
+    const a = byId.get(e.association_id);
     if (!a) continue;
-    let seconds = allowed.get(a.association_id);
-    if (seconds === undefined) {
-      try {
-        seconds = await runAllowanceSeconds(services, a);
-      } catch (err) {
-        // The document is gone: its runs may not last longer than the longest a step may run (48 h).
-        services.log.warn({ err, associationId: a.association_id }, "the association's document could not be read: its quiet runs end after 48 hours");
-        seconds = 172_800 + EXECUTION_GRACE_MS / 1000;
-      }
-      allowed.set(a.association_id, seconds);
+    const seconds = await runAllowanceSeconds(services, a, now);
+    for (const run of await quietTakenRuns(services.db, e.execution_id, now - seconds * 1000)) {
+      await services.transaction((tx) => endQuietRun(tx, a, e.execution_id, run.instance_id, seconds, now, nudges));
     }
-    if (run.updated_at + seconds * 1000 > now) continue;
-    const allowedSeconds = seconds;
-    await services.transaction((tx) => endQuietRun(tx, a, run.execution_id, run.instance_id, allowedSeconds, now, nudges));
   }
 }
 
-/** State Manager's periodic work: due schedules, then target changes; nodes are nudged after the commits. */
+/**
+ * State Manager's periodic work: Durations and quiet runs, due schedules, then target changes; the
+ * associations and open executions are read once for the tick; nodes are nudged after the commits.
+ */
 export async function stateManagerTick(services: Services, now: number): Promise<void> {
   const nudges: Nudges = new Map();
   try {
-    await enforceDurations(services, now, nudges);
-    await endQuietRuns(services, now, nudges);
+    const associations = await allAssociations(services.db);
+    const byId = new Map(associations.map((a) => [a.association_id, a]));
+    const open = await enforceDurations(services, await openExecutions(services.db), byId, now, nudges);
+    await endQuietRuns(services, open, byId, now, nudges);
     await runDue(services, now, nudges);
-    await reconcile(services, now, nudges);
+    await reconcile(services, associations, now, nudges);
   } finally {
     await sendNudges(services, nudges);
   }

@@ -143,21 +143,16 @@ export function openExecutions(db: AnyDb): Promise<ExecutionRow[]> {
 }
 
 /**
- * Runs that nodes took (reported InProgress) in open executions and have not reported on since
- * `before`: the execution's index finds its InProgress targets, so a quiet fleet costs one lookup per
- * open execution.
+ * The runs of an execution that nodes took (reported InProgress) and have not reported on since
+ * `before` (the execution's status index finds its InProgress targets).
  */
-export function quietTakenRuns(
-  db: AnyDb,
-  before: number,
-): Promise<{ association_id: string; execution_id: string; instance_id: string; updated_at: number }[]> {
+export function quietTakenRuns(db: AnyDb, executionId: string, before: number): Promise<{ instance_id: string }[]> {
   return associationDb(db)
-    .selectFrom("association_executions as e")
-    .innerJoin("association_targets as t", "t.execution_id", "e.execution_id")
-    .select(["t.association_id", "t.execution_id", "t.instance_id", "t.updated_at"])
-    .where("e.finished_at", "is", null)
-    .where("t.status", "=", "InProgress")
-    .where("t.updated_at", "<", before)
+    .selectFrom("association_targets")
+    .select("instance_id")
+    .where("execution_id", "=", executionId)
+    .where("status", "=", "InProgress")
+    .where("updated_at", "<", before)
     .execute();
 }
 
